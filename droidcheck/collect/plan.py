@@ -1,0 +1,92 @@
+"""The command plan: every command droidcheck runs on a phone, in one place.
+
+Technicians and lab admins must be able to see exactly what runs on a customer's phone, so this table is
+also rendered into the README (``droidcheck plan --markdown``). Every command is read-only: nothing here
+changes a setting, and no command reads message bodies.
+
+Phase 1 probes run in one ``adb shell`` round trip. Phase 2 probes are per package (the default SMS app
+and the Amazon Shopping apps, which phase 1 discovers) and run in a second round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Package names of the Amazon Shopping app: the global build and the India build (Amazon Mobile LLC).
+AMAZON_PACKAGES: tuple[str, ...] = (
+    "com.amazon.mShop.android.shopping",
+    "in.amazon.mShop.android.shopping",
+)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One read-only shell command and what it feeds.
+
+    ``command`` is the text run on the phone; for per-package probes it contains ``{package}``.
+    ``timeout_s`` is enforced on the phone with toybox ``timeout`` and again on the host.
+    """
+
+    id: str
+    command: str
+    purpose: str
+    timeout_s: float = 10.0
+    phase: int = 1
+    per_package: bool = False
+
+    def probe_id(self, package: str | None = None) -> str:
+        return f"{self.id}:{package}" if self.per_package and package else self.id
+
+    def render(self, package: str | None = None) -> str:
+        return self.command.format(package=package) if self.per_package else self.command
+
+
+PROBES: tuple[Probe, ...] = (
+    # Phase 1: the whole phone, one round trip.
+    Probe("date", "date +%s", "device clock (seconds since the epoch), for clock drift", 3),
+    Probe("uptime", "cat /proc/uptime", "time since the last restart", 3),
+    Probe("getprop", "getprop", "Android version, patch level, maker, model, SIM state, time zone", 5),
+    Probe("settings_global", "settings list global",
+          "airplane mode, automatic time, Do Not Disturb, mobile data, battery saver, SMS SIM", 5),
+    Probe("settings_secure", "settings list secure",
+          "default SMS app (before Android 10), notification listeners, accessibility services", 5),
+    Probe("role_sms", "cmd role get-role-holders android.app.role.SMS",
+          "default SMS app (Android 12 and later)", 5),
+    Probe("dumpsys_role", "dumpsys role", "default SMS app (Android 10 and 11)", 5),
+    Probe("telephony_registry", "dumpsys telephony.registry",
+          "service state, signal strength, roaming and operator for each SIM slot", 8),
+    Probe("isub", "dumpsys isub", "which SIM is used for SMS on dual-SIM phones, SIM state", 8),
+    Probe("connectivity", "dumpsys connectivity | grep -E 'Active default network|NetworkAgentInfo'",
+          "whether the active network has working internet (validated)", 8),
+    Probe("netpolicy", "cmd netpolicy get restrict-background", "data saver", 5),
+    Probe("diskstats", "dumpsys diskstats", "free space on the data partition", 8),
+    Probe("packages_system", "pm list packages -s", "apps that came with the phone (stock apps)", 8),
+    Probe("packages_third_party", "pm list packages -3", "apps the user installed", 8),
+    Probe("sms_permissions",
+          "dumpsys package permission android.permission.RECEIVE_SMS android.permission.READ_SMS",
+          "apps that hold permission to receive or read SMS", 10),
+    # Phase 2: per package (default SMS app, Amazon Shopping), one more round trip.
+    Probe("package", "dumpsys package {package}",
+          "app version, last update, notification permission, enabled/stopped state", 10, 2, True),
+    Probe("notification", "dumpsys notification p {package}",
+          "whether the app's notifications are blocked, and its channels", 10, 2, True),
+    Probe("appops", "cmd appops get {package}", "background restriction of the app", 5, 2, True),
+    Probe("standby", "am get-standby-bucket {package}", "app standby bucket (Android 9 and later)", 5, 2,
+          True),
+)
+
+PROBES_BY_ID: dict[str, Probe] = {p.id: p for p in PROBES}
+
+
+def phase_probes(phase: int) -> list[Probe]:
+    return [p for p in PROBES if p.phase == phase]
+
+
+def plan_markdown() -> str:
+    """The plan as a Markdown table, for the README."""
+    rows = ["| probe | command run on the phone | what it is for |", "| --- | --- | --- |"]
+    for p in PROBES:
+        cmd = p.command.replace("|", "\\|")
+        scope = " (for each app checked)" if p.per_package else ""
+        rows.append(f"| `{p.id}` | `{cmd}` | {p.purpose}{scope} |")
+    return "\n".join(rows)

@@ -1,0 +1,47 @@
+"""Snapshot → facts: run every deriver, isolate failures, make sure every registered fact has a value."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from droidcheck.facts.context import DeriveContext
+from droidcheck.facts.derive import DERIVER_MODULES
+from droidcheck.facts.model import Fact, Facts, unknown
+from droidcheck.facts.registry import FACTS, FACTS_BY_NAME
+from droidcheck.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+def extract_facts(snapshot: Snapshot) -> Facts:
+    ctx = DeriveContext(snapshot)
+    facts: Facts = {}
+    for module_name in DERIVER_MODULES:
+        module = importlib.import_module(f"droidcheck.facts.derive.{module_name}")
+        try:
+            derived: list[Fact] = module.derive(ctx)
+        except Exception as exc:  # one broken deriver must not abort the others (bug, not input)
+            log.exception("fact deriver %s failed", module_name)
+            reason = f"internal error reading {module_name} facts: {type(exc).__name__}: {exc}"
+            derived = [unknown(s.name, reason) for s in FACTS if _owner(s.name) == module_name]
+        for fact in derived:
+            if fact.name not in FACTS_BY_NAME:
+                raise KeyError(f"deriver {module_name} produced unregistered fact {fact.name}")
+            facts[fact.name] = fact
+    for spec in FACTS:
+        facts.setdefault(spec.name, unknown(spec.name, "no reader produced this fact"))
+    return {s.name: facts[s.name] for s in FACTS}
+
+
+_AREA_OWNER = {
+    "signal": "telephony", "sim": "telephony",
+    "sms": "apps", "amazon": "apps",
+}
+
+
+def _owner(name: str) -> str:
+    if name in ("notifications.sms_app_allowed", "notifications.amazon_allowed",
+                "notifications.sms_app_silenced_channels"):
+        return "apps"
+    return _AREA_OWNER.get(name.split(".")[0], "system")

@@ -1,0 +1,1 @@
+"""Pure parsers: text an Android command printed → structured data. They never raise on odd input."""

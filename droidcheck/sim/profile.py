@@ -1,0 +1,203 @@
+"""Simulated phone profiles: the state of a phone, loaded from YAML.
+
+A profile says what the phone *is* (maker, model, Android version) and what state it is in (airplane
+mode, SIMs, signal, default SMS app, notification settings, clock offset…). The renderers in
+``droidcheck.sim.render`` print that state in the format the profile's Android version prints it.
+A profile can also give raw captured text for a command (``raw``), served verbatim.
+
+Mutable on purpose: fix mode changes settings on the simulated phone (``settings put``…) and a re-check
+must see the change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SDK_TO_RELEASE = {26: "8.0.0", 27: "8.1.0", 28: "9", 29: "10", 30: "11", 31: "12", 32: "12",
+                  33: "13", 34: "14", 35: "15", 36: "16"}
+
+
+class ProfileError(Exception):
+    pass
+
+
+@dataclass
+class SimSlot:
+    slot: int = 0
+    state: str = "READY"  # getprop gsm.sim.state names: READY ABSENT PIN_REQUIRED PUK_REQUIRED NETWORK_LOCKED NOT_READY
+    sub_id: int = 1
+    operator: str = "Vodafone"
+    mcc_mnc: str = "23415"
+    service_state: str = "IN_SERVICE"  # IN_SERVICE OUT_OF_SERVICE EMERGENCY_ONLY POWER_OFF
+    network_type: str = "LTE"  # LTE NR UMTS GSM HSPA...
+    signal_level: int = 4
+    dbm: int = -85
+    roaming: bool = False
+    # Private identifiers: the simulator prints them where Android would, tests prove they never leak.
+    phone_number: str = "+447700900123"
+    iccid: str = "8944110068512345678"
+    imei: str = "356938035643809"
+
+
+@dataclass
+class AppNotifications:
+    granted: bool | None = True  # POST_NOTIFICATIONS (API 33+); None = never asked
+    blocked: bool = False  # app-level "all notifications off" (importance NONE)
+    channels: list[dict[str, Any]] = field(default_factory=list)  # {id, name, importance 0-5}
+
+
+@dataclass
+class App:
+    package: str
+    label: str = ""
+    system: bool = False
+    version_name: str = "1.0"
+    version_code: int = 1
+    last_update: str = "2026-10-01 10:00:00"  # device local time, as dumpsys package prints it
+    first_install: str = "2025-01-01 10:00:00"
+    target_sdk: int = 34
+    enabled: bool = True
+    stopped: bool = False
+    permissions: list[str] = field(default_factory=list)  # granted, short names: RECEIVE_SMS READ_SMS
+    notifications: AppNotifications = field(default_factory=AppNotifications)
+    background: str = "allow"  # RUN_ANY_IN_BACKGROUND mode: allow | ignore
+    standby_bucket: int = 10  # 5 exempted, 10 active, 20 working set, 30 frequent, 40 rare, 45 restricted
+
+
+@dataclass
+class Faults:
+    unauthorized: bool = False
+    offline: bool = False
+    disconnect_after: int | None = None  # drop the connection when this many commands have run
+    hang_on: list[str] = field(default_factory=list)  # commands starting with these never finish
+    garbage_on: list[str] = field(default_factory=list)  # commands starting with these print noise
+    latency_ms: int = 0  # added to every round trip (each adb service opened)
+
+
+@dataclass
+class Profile:
+    name: str
+    description: str = ""
+    serial: str = ""
+    maker: str = "Google"
+    brand: str = "google"
+    model: str = "Pixel 7"
+    device: str = "panther"
+    sdk: int = 34
+    release: str = ""
+    security_patch: str = "2026-10-05"
+    build_id: str = "AP2A.240805.005"
+    uptime_seconds: int = 86400 * 2
+    clock_offset_seconds: float = 0.0
+    timezone: str = "Europe/London"
+    auto_time: bool = True
+    auto_time_zone: bool = True
+    airplane_mode: bool = False
+    mobile_data: bool = True
+    wifi_connected: bool = True
+    network_validated: bool = True
+    data_saver: bool = False
+    battery_saver: bool = False
+    zen_mode: int = 0  # 0 off, 1 priority only, 2 total silence, 3 alarms only
+    sims: list[SimSlot] = field(default_factory=lambda: [SimSlot()])
+    sms_sub_id: int | None = None  # default SMS subscription; None = the first ready SIM's
+    default_sms_app: str | None = "com.google.android.apps.messaging"
+    apps: list[App] = field(default_factory=list)
+    notification_listeners: list[str] = field(default_factory=list)  # "pkg/cls"
+    accessibility_services: list[str] = field(default_factory=list)
+    data_total_bytes: int = 128 * 1024**3
+    data_free_bytes: int = 40 * 1024**3
+    raw: dict[str, str] = field(default_factory=dict)  # command -> verbatim stdout
+    faults: Faults = field(default_factory=Faults)
+    #: What droidcheck should conclude about this phone; the end-to-end tests hold it to this.
+    expect: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.release:
+            self.release = SDK_TO_RELEASE.get(self.sdk, str(self.sdk))
+        if not self.serial:
+            self.serial = f"SIM{abs(hash(self.name)) % 10**8:08d}"
+
+    def app(self, package: str) -> App | None:
+        return next((a for a in self.apps if a.package == package), None)
+
+    @property
+    def sms_sim(self) -> SimSlot | None:
+        if self.sms_sub_id is not None:
+            for s in self.sims:
+                if s.sub_id == self.sms_sub_id:
+                    return s
+        return next((s for s in self.sims if s.state == "READY"), self.sims[0] if self.sims else None)
+
+    def copy(self, **changes: Any) -> Profile:
+        import copy as _copy
+
+        clone = _copy.deepcopy(self)
+        for k, v in changes.items():
+            setattr(clone, k, v)
+        return clone
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """Build a dataclass from a mapping, strictly: an unknown key is an error (typos are not ignored)."""
+    if not isinstance(data, dict):
+        raise ProfileError(f"{where}: expected a mapping, got {type(data).__name__}")
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ProfileError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if cls is Profile and key == "sims":
+            value = [_build(SimSlot, v, f"{where}.sims[{i}]") for i, v in enumerate(value or [])]
+        elif cls is Profile and key == "apps":
+            value = [_build(App, v, f"{where}.apps[{i}]") for i, v in enumerate(value or [])]
+        elif cls is Profile and key == "faults":
+            value = _build(Faults, value or {}, f"{where}.faults")
+        elif cls is App and key == "notifications":
+            value = _build(AppNotifications, value or {}, f"{where}.notifications")
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ProfileError(f"{where}: {exc}") from exc
+
+
+def profile_from_dict(data: Any, where: str = "profile") -> Profile:
+    return _build(Profile, data, where)
+
+
+def load_profile(path: str | Path) -> Profile:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ProfileError(f"{path}: {exc}") from exc
+    if isinstance(data, dict):
+        data.setdefault("name", path.stem)
+    return profile_from_dict(data, str(path.name))
+
+
+def builtin_profile_dir() -> Path:
+    return Path(str(resources.files("droidcheck.sim") / "profiles"))
+
+
+def builtin_profiles() -> list[Profile]:
+    return [load_profile(p) for p in sorted(builtin_profile_dir().glob("*.yaml"))]
+
+
+def find_profile(name_or_path: str) -> Profile:
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return load_profile(path)
+    candidate = builtin_profile_dir() / f"{name_or_path}.yaml"
+    if candidate.exists():
+        return load_profile(candidate)
+    names = ", ".join(p.stem for p in sorted(builtin_profile_dir().glob("*.yaml")))
+    raise ProfileError(f"no profile named {name_or_path!r}; built-in profiles: {names}")
