@@ -75,6 +75,7 @@ class Faults:
     unauthorized: bool = False
     offline: bool = False
     disconnect_after: int | None = None  # drop the connection when this many commands have run
+    stall_after: int | None = None  # after this many commands the phone stops answering (socket stays open)
     hang_on: list[str] = field(default_factory=list)  # commands starting with these never finish
     garbage_on: list[str] = field(default_factory=list)  # commands starting with these print noise
     latency_ms: int = 0  # added to every round trip (each adb service opened)
