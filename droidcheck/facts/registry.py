@@ -104,6 +104,8 @@ FACTS: tuple[FactSpec, ...] = (
        contract=True),
     _f("sim.phone_number", "str", "the SMS SIM's own number, where the SIM stores it", "isub",
        private=True),
+    _f("sim.number_matches_expected", "bool",
+       "the SMS SIM's number is the one the technician expects (check --expect-number)", "isub"),
     # amazon
     _f("amazon.installed", "bool", "an Amazon Shopping app is installed",
        "packages_system packages_third_party", contract=True),

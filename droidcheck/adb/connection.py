@@ -1,0 +1,204 @@
+"""Which ADB server to talk to, and which device on it.
+
+Server: ``--adb HOST:PORT``, else ``ANDROID_ADB_SERVER_HOST`` / ``ANDROID_ADB_SERVER_PORT`` (the variables
+adb itself reads), else localhost:5037. When the server is this computer's and not running, the adb binary
+from the adbutils wheel is started (as ``adb start-server`` would). A server named explicitly with
+``--adb`` is never started behind the user's back: if it does not answer, that is the answer.
+
+Device: ``-s/--serial``, else ``ANDROID_SERIAL``, else the only device attached.
+
+adbutils' own client would silently start a server on the default port whenever a connection fails;
+checking reachability first keeps a lab's remote server choice honest.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+from droidcheck.adb.states import READY, hint_for
+from droidcheck.errors import AdbServerUnavailable, AmbiguousDevice, DeviceNotFound, DeviceNotReady
+
+DEFAULT_PORT = 5037
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    explicit: bool = False  # named by --adb: never auto-started
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def is_local(self) -> bool:
+        return self.host in _LOCAL_HOSTS
+
+
+def parse_address(text: str, *, explicit: bool = True) -> ServerAddress:
+    """``HOST:PORT``, ``:PORT``, ``PORT`` or ``HOST`` → a server address."""
+    text = text.strip()
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = (text, str(DEFAULT_PORT)) if not text.isdigit() else ("127.0.0.1", text)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise AdbServerUnavailable(f"'{text}' is not a valid ADB server address", "Use HOST:PORT, e.g. 10.0.0.5:5037.")
+    return ServerAddress(host.strip("[]") or "127.0.0.1", int(port), explicit)
+
+
+def resolve_address(adb: str | None = None, env: dict[str, str] | None = None) -> ServerAddress:
+    env = os.environ if env is None else env
+    if adb:
+        return parse_address(adb, explicit=True)
+    host = env.get("ANDROID_ADB_SERVER_HOST") or "127.0.0.1"
+    port_text = env.get("ANDROID_ADB_SERVER_PORT") or str(DEFAULT_PORT)
+    if not port_text.isdigit():
+        raise AdbServerUnavailable(f"ANDROID_ADB_SERVER_PORT={port_text!r} is not a port number")
+    return ServerAddress(host, int(port_text), explicit=False)
+
+
+def server_answers(address: ServerAddress, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((address.host, address.port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _start_local_server(address: ServerAddress) -> None:
+    from adbutils import adb_path
+
+    flags = subprocess.CREATE_NO_WINDOW if os.name == "nt" else 0  # type: ignore[attr-defined]
+    try:
+        subprocess.run([adb_path(), "-P", str(address.port), "start-server"], timeout=30, check=False,
+                       capture_output=True, creationflags=flags)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AdbServerUnavailable(f"could not start the ADB server on port {address.port}: {exc}") from exc
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if server_answers(address, 0.3):
+            return
+        time.sleep(0.1)
+    raise AdbServerUnavailable(f"started the ADB server on port {address.port} but it does not answer")
+
+
+def ensure_server(address: ServerAddress) -> None:
+    if server_answers(address):
+        return
+    if address.is_local and not address.explicit:
+        _start_local_server(address)
+        return
+    raise AdbServerUnavailable(
+        f"no ADB server answers at {address}",
+        "Check the address, and that the lab host runs 'adb -a -P PORT server nodaemon' "
+        "and its firewall lets this computer in." if not address.is_local else
+        "Start one with 'adb start-server', or leave out --adb to let droidcheck start it.",
+    )
+
+
+def client_for(address: ServerAddress):  # -> adbutils.AdbClient (import kept lazy for start-up speed)
+    """A fresh client per caller: adbutils clients are cheap, and sharing one across threads is not safe."""
+    from adbutils import AdbClient
+
+    return AdbClient(host=address.host, port=address.port, socket_timeout=10)
+
+
+@dataclass
+class DeviceEntry:
+    serial: str
+    state: str
+    model: str = ""
+    product: str = ""
+    transport: str = ""
+    transport_id: str = ""
+    android_release: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return self.state == READY
+
+    @property
+    def hint(self) -> str | None:
+        return hint_for(self.state)
+
+
+def _transport_of(serial: str, tags: dict[str, str]) -> str:
+    if "usb" in tags:
+        return "usb"
+    if serial.startswith("emulator-"):
+        return "emulator"
+    if ":" in serial or "._adb-tls-connect._tcp" in serial:
+        return "wifi/tcp"
+    return "usb" if tags else "unknown"
+
+
+def list_devices(address: ServerAddress) -> list[DeviceEntry]:
+    """Every device the server knows, in every state (adbutils' device_list() drops non-ready ones)."""
+    from adbutils import AdbError, AdbTimeout
+
+    ensure_server(address)
+    try:
+        infos = client_for(address).list(extended=True)
+    except (AdbError, AdbTimeout, OSError) as exc:
+        raise AdbServerUnavailable(f"the ADB server at {address} did not answer: {exc}") from exc
+    entries = []
+    for info in infos:
+        tags = dict(info.tags or {})
+        entries.append(DeviceEntry(
+            serial=info.serial, state=info.state, model=tags.get("model", "").replace("_", " "),
+            product=tags.get("product", ""), transport=_transport_of(info.serial, tags),
+            transport_id=tags.get("transport_id", ""), tags=tags,
+        ))
+    return entries
+
+
+def choose_device(devices: list[DeviceEntry], serial: str | None = None,
+                  env: dict[str, str] | None = None) -> DeviceEntry:
+    """The device to read: ``serial``, else ``ANDROID_SERIAL``, else the only one."""
+    env = os.environ if env is None else env
+    wanted = serial or env.get("ANDROID_SERIAL") or None
+    if wanted:
+        match = next((d for d in devices if d.serial == wanted), None)
+        if match is None:
+            listed = ", ".join(d.serial for d in devices) or "none"
+            raise DeviceNotFound(f"no device with serial {wanted} (attached: {listed})",
+                                 "Run 'droidcheck devices' to see what is attached.")
+        chosen = match
+    elif not devices:
+        raise DeviceNotFound("no phone is attached",
+                             "Plug the phone in with a data cable, turn on USB debugging "
+                             "(Settings → Developer options), or try 'droidcheck demo'.")
+    elif len(devices) > 1:
+        listed = "\n".join(f"  {d.serial}  ({d.state}{', ' + d.model if d.model else ''})" for d in devices)
+        raise AmbiguousDevice(f"{len(devices)} devices are attached:\n{listed}",
+                              "Choose one with -s SERIAL (or set ANDROID_SERIAL).")
+    else:
+        chosen = devices[0]
+    if not chosen.ready:
+        raise DeviceNotReady(chosen.serial, chosen.state, chosen.hint)
+    return chosen
+
+
+def connect_tcp(address: ServerAddress, target: str, timeout: float = 10.0) -> str:
+    """``adb connect target`` for Wi-Fi debugging. adbutils reports failure as a returned string."""
+    from adbutils import AdbError, AdbTimeout
+
+    ensure_server(address)
+    if ":" not in target:
+        target = f"{target}:5555"
+    try:
+        reply = client_for(address).connect(target, timeout=timeout)
+    except (AdbError, AdbTimeout, OSError) as exc:
+        raise DeviceNotFound(f"could not connect to {target}: {exc}") from exc
+    reply = (reply or "").strip()
+    if not reply.startswith(("connected to", "already connected to")):
+        raise DeviceNotFound(f"could not connect to {target}: {reply or 'no answer'}",
+                             "On the phone: Developer options → Wireless debugging on, same network as "
+                             "this computer; for Android 11+ pair first with 'adb pair'.")
+    return reply

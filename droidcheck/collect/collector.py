@@ -1,0 +1,204 @@
+"""Read a phone: run the command plan in two ``adb shell`` round trips and return a snapshot.
+
+Round trip 1 runs every phase-1 probe in one script; round trip 2 runs the per-package probes for the
+apps phase 1 found (default SMS app, Amazon Shopping). Output is read as a stream so that:
+
+* a probe that stops printing past its time limit is cut off by the host too (the phone enforces the
+  same limit with toybox ``timeout``), and the rest of the batch is recorded as not run;
+* a phone that disappears mid-read leaves every probe that finished intact, and the snapshot says what
+  was lost (``meta.complete = False``), rather than a hang or a traceback;
+* the device clock can be compared with the host's at the moment ``date`` printed (midpoint of the
+  request and the arrival of its END marker), which corrects for the round trip.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from droidcheck import __version__
+from droidcheck.collect.batch import MARK, TIMEOUT_EXIT, BatchItem, build_script, split_output
+from droidcheck.collect.plan import Probe, phase_probes
+from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
+
+#: Host grace on top of a probe's own limit before the host gives up on a silent phone.
+HOST_GRACE_S = 5.0
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class _StreamResult:
+    text: str
+    started: float
+    begin_at: dict[str, float] = field(default_factory=dict)
+    end_at: dict[str, float] = field(default_factory=dict)
+    cut_probe: str | None = None  # the probe the host gave up waiting for
+    problem: str | None = None  # why the stream ended early, if it did
+
+
+def _items_for(probes: list[Probe], packages: list[str]) -> list[BatchItem]:
+    items: list[BatchItem] = []
+    for p in probes:
+        if p.per_package:
+            items += [BatchItem(p.probe_id(pkg), p.render(pkg), p.timeout_s) for pkg in packages]
+        else:
+            items.append(BatchItem(p.id, p.command, p.timeout_s))
+    return items
+
+
+def _stream(device, script: str, items: list[BatchItem], deadline: float) -> _StreamResult:
+    """Send one batch and read its reply as it arrives, watching per-probe and overall limits."""
+    from adbutils import AdbError, AdbTimeout
+
+    limits = {i.probe: i.timeout_s + HOST_GRACE_S for i in items}
+    started = time.monotonic()
+    result = _StreamResult(text="", started=started)
+    try:
+        conn = device.open_shell(script)
+    except (AdbError, AdbTimeout, OSError) as exc:
+        result.problem = f"could not start the read: {exc}"
+        return result
+    sock = conn.conn
+    sock.settimeout(0.25)
+    chunks: list[bytes] = []
+    pending = b""
+    current: str | None = None
+    last_activity = started
+    begin_tag, end_tag = f"{MARK} BEGIN ".encode(), f"{MARK} END ".encode()
+    try:
+        while True:
+            now = time.monotonic()
+            if now > deadline:
+                result.problem = "the overall time limit for reading the phone passed"
+                result.cut_probe = current
+                break
+            if current and now - last_activity > limits.get(current, 10.0):
+                result.problem = f"'{current}' printed nothing for {now - last_activity:.0f} s"
+                result.cut_probe = current
+                break
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except (OSError, socket.error) as exc:
+                result.problem = f"the connection to the phone broke: {exc}"
+                break
+            if not chunk:
+                break
+            now = time.monotonic()
+            last_activity = now
+            chunks.append(chunk)
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                if begin_tag in line:
+                    current = line.split(begin_tag, 1)[1].strip().decode(errors="replace")
+                    result.begin_at[current] = now
+                elif end_tag in line:
+                    probe = line.split(end_tag, 1)[1].split(b" ", 1)[0].decode(errors="replace")
+                    result.end_at[probe] = now
+                    current = None
+    finally:
+        conn.close()
+    result.text = b"".join(chunks).decode("utf-8", errors="replace")
+    return result
+
+
+def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> None:
+    sections = split_output(res.text)
+    for item in items:
+        sec = sections.get(item.probe)
+        begin = res.begin_at.get(item.probe, res.started)
+        end = res.end_at.get(item.probe, time.monotonic())
+        out = CommandOutput(probe=item.probe, command=item.command, duration_s=round(max(0.0, end - begin), 4))
+        if sec is None:
+            out.status, out.error = "lost", res.problem or "the phone stopped before this command ran"
+            out.duration_s = 0.0
+        elif sec.finished:
+            out.stdout, out.exit_code = sec.stdout, sec.exit_code
+            if sec.exit_code == TIMEOUT_EXIT and out.duration_s >= item.timeout_s * 0.9:
+                out.status, out.error = "timeout", f"stopped by its {item.timeout_s:g} s time limit"
+        else:
+            out.stdout = sec.stdout
+            if item.probe == res.cut_probe:
+                out.status, out.error = "timeout", res.problem
+            else:
+                out.status, out.error = "lost", res.problem or "the phone went away during this command"
+        snapshot.add(out)
+
+
+def _clock_offset(snapshot: Snapshot, res: _StreamResult, sent_wall: float, sent_mono: float) -> None:
+    """Device clock minus host clock, from the moment ``date +%s`` answered."""
+    out = snapshot.get("date")
+    end = res.end_at.get("date")
+    if out is None or end is None:
+        return
+    text = out.stdout.strip()
+    if not text.isdigit():
+        return
+    begin = res.begin_at.get("date", sent_mono)
+    # The phone printed its clock between the BEGIN marker's arrival (minus one way) and END's arrival.
+    host_mid = sent_wall + ((begin - sent_mono) + (end - sent_mono)) / 2
+    # `date +%s` truncates to whole seconds: the device clock was somewhere in [N, N+1).
+    device_now = int(text) + 0.5
+    snapshot.meta.clock_offset_s = round(device_now - host_mid, 3)
+    snapshot.meta.clock_offset_uncertainty_s = round(0.5 + (end - sent_mono) / 2, 3)
+
+
+def _fill_meta(snapshot: Snapshot) -> None:
+    from droidcheck.parsers.getprop import parse_getprop
+
+    text = snapshot.text("getprop")
+    if text:
+        props = parse_getprop(text)
+        snapshot.meta.model = snapshot.meta.model or props.get("ro.product.model", "")
+        snapshot.meta.maker = props.get("ro.product.manufacturer", "")
+
+
+def read_device(device, *, serial: str = "", adb_server: str = "", transport: str = "",
+                deadline_s: float = 90.0, progress: Progress | None = None) -> Snapshot:
+    """Read a phone through an adbutils device handle. Never raises for device trouble: a phone lost
+    mid-read gives a snapshot with ``meta.complete = False`` and the reasons in ``meta.problems``."""
+    say = progress or (lambda _msg: None)
+    t0 = time.monotonic()
+    deadline = t0 + deadline_s
+    snapshot = Snapshot(SnapshotMeta(
+        serial=serial, adb_server=adb_server, transport=transport, droidcheck_version=__version__,
+        captured_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    ))
+    say("reading settings, radio and apps")
+    items = _items_for(phase_probes(1), [])
+    sent_wall, sent_mono = time.time(), time.monotonic()
+    res = _stream(device, build_script(items), items, deadline)
+    snapshot.meta.round_trips += 1
+    _record(snapshot, items, res)
+    _clock_offset(snapshot, res, sent_wall, sent_mono)
+    _fill_meta(snapshot)
+    if res.problem:
+        snapshot.meta.problems.append(res.problem)
+
+    lost_phone = any(o.status == "lost" for o in snapshot.outputs.values())
+    from droidcheck.facts.derive.apps import packages_to_inspect
+
+    packages = [] if lost_phone else packages_to_inspect(snapshot)
+    items2 = _items_for(phase_probes(2), packages)
+    if items2 and not lost_phone:
+        say(f"reading {len(packages)} app(s): {', '.join(packages)}")
+        res2 = _stream(device, build_script(items2), items2, deadline)
+        snapshot.meta.round_trips += 1
+        _record(snapshot, items2, res2)
+        if res2.problem:
+            snapshot.meta.problems.append(res2.problem)
+    elif lost_phone:
+        snapshot.meta.problems.append("the per-app checks did not run: the phone was lost")
+
+    bad = [o for o in snapshot.outputs.values() if o.status != "ok"]
+    snapshot.meta.complete = not bad and not snapshot.meta.problems
+    for o in bad:
+        snapshot.meta.problems.append(f"{o.probe}: {o.status} ({o.error})")
+    snapshot.meta.duration_s = round(time.monotonic() - t0, 3)
+    return snapshot

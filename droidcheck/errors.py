@@ -1,0 +1,42 @@
+"""Errors a user can act on. Each carries a plain message and, where there is one, what to do.
+
+Library code raises these; only the CLI turns them into output and an exit code (never ``sys.exit`` here).
+"""
+
+from __future__ import annotations
+
+
+class DroidcheckError(Exception):
+    """Base class: ``message`` says what went wrong, ``hint`` what to do about it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class AdbServerUnavailable(DroidcheckError):
+    """No ADB server answers at the chosen address (and none could be started)."""
+
+
+class DeviceNotFound(DroidcheckError):
+    """No device, or not the one asked for."""
+
+
+class AmbiguousDevice(DroidcheckError):
+    """Several devices are attached and none was chosen."""
+
+
+class DeviceNotReady(DroidcheckError):
+    """The device is attached but cannot be read (unauthorized, offline, recovery…)."""
+
+    def __init__(self, serial: str, state: str, hint: str | None) -> None:
+        super().__init__(f"{serial} is {state}", hint)
+        self.serial = serial
+        self.state = state
+
+
+class InputError(DroidcheckError):
+    """A file given by the user cannot be used (snapshot, result, rules, inventory)."""

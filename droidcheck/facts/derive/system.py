@@ -1,0 +1,292 @@
+"""System facts: Android version and patch, device, uptime, clock, settings, network, storage, listeners.
+
+Sources and the AOSP code that prints them:
+
+* ``getprop`` — ``ro.build.version.*``, ``ro.product.*``, ``persist.sys.timezone`` (parsers.getprop).
+* ``settings list global|secure`` — SettingsProvider ``SettingsService`` (parsers.settings). How an
+  absent or ``null`` value is read follows the code that consumes the setting:
+
+  - ``zen_mode``: ZenModeHelper ``Global.getInt(ZEN_MODE, ZEN_MODE_OFF)`` → absent = off.
+  - ``low_power``: BatterySaverStateMachine ``getGlobalSetting(LOW_POWER_MODE, 0)`` → absent = off.
+  - ``auto_time``: NetworkTimeUpdateService (O–R) reads ``getInt(AUTO_TIME, 0)`` (absent = off) but the
+    S+ time detector's ServiceConfigAccessorImpl reads ``getInt(AUTO_TIME, 1 /* default */)`` (absent =
+    on). SettingsProvider seeds the key on first boot (``def_auto_time``), so absence is abnormal;
+    because AOSP itself disagrees, absent/``null`` gives ``unknown`` rather than a guess. Same for
+    ``auto_time_zone``.
+  - ``airplane_mode_on``, ``mobile_data``: seeded on first boot; absent gives ``unknown``.
+* ``date +%s`` / ``meta.clock_offset_s`` — clock drift; ``cat /proc/uptime`` — uptime.
+* ``dumpsys connectivity`` (parsers.connectivity), ``cmd netpolicy get restrict-background``
+  (parsers.netpolicy), ``dumpsys diskstats`` (parsers.diskstats).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from droidcheck.facts.context import DeriveContext
+from droidcheck.facts.model import Fact, known, unknown
+from droidcheck.parsers.clock import parse_epoch_seconds, parse_uptime
+from droidcheck.parsers.connectivity import ConnectivityDump, parse_connectivity
+from droidcheck.parsers.diskstats import parse_diskstats
+from droidcheck.parsers.netpolicy import parse_restrict_background
+from droidcheck.parsers.settings import setting_bool
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ZEN_MODES = {"0": "off", "1": "priority_only", "2": "total_silence", "3": "alarms_only"}
+_MOBILE_DATA_SUB = re.compile(r"^mobile_data(\d+)$")
+
+
+def derive(ctx: DeriveContext) -> list[Fact]:
+    return [
+        *_android(ctx),
+        *_device(ctx),
+        _uptime(ctx),
+        *_dnd(ctx),
+        _settings_bool(ctx, "radio.airplane_mode", "airplane_mode_on"),
+        _mobile_data(ctx),
+        *_connectivity(ctx),
+        _data_saver(ctx),
+        _settings_bool(ctx, "power.battery_saver", "low_power", absent=False,
+                       absent_note="low_power is not set; Android reads an unset value as off"),
+        _settings_bool(ctx, "time.auto_time", "auto_time"),
+        _settings_bool(ctx, "time.auto_time_zone", "auto_time_zone"),
+        _drift(ctx),
+        _timezone(ctx),
+        *_storage(ctx),
+        _components(ctx, "security.notification_listeners", "enabled_notification_listeners",
+                     note="from the secure setting; on Android 8+ the notification service keeps its own "
+                          "copy, which can differ"),
+        _components(ctx, "security.accessibility_services", "enabled_accessibility_services"),
+    ]
+
+
+# -- getprop ------------------------------------------------------------------------------------------
+def _prop(ctx: DeriveContext, *keys: str) -> str | None:
+    props = ctx.props or {}
+    for key in keys:
+        value = props.get(key, "").strip()
+        if value:
+            return value
+    return None
+
+
+def _android(ctx: DeriveContext) -> list[Fact]:
+    if ctx.props is None:
+        reason = ctx.missing("getprop")
+        return [unknown(n, reason) for n in ("android.sdk", "android.release", "android.security_patch",
+                                              "android.security_patch_age_days")]
+    sdk = known("android.sdk", ctx.sdk) if ctx.sdk is not None else unknown(
+        "android.sdk", f"ro.build.version.sdk is {_prop(ctx, 'ro.build.version.sdk')!r}, not a number")
+    release_value = _prop(ctx, "ro.build.version.release", "ro.build.version.release_or_codename")
+    release = known("android.release", release_value) if release_value else unknown(
+        "android.release", "ro.build.version.release is not set")
+    return [sdk, release, *_patch(ctx)]
+
+
+def _patch(ctx: DeriveContext) -> list[Fact]:
+    raw = _prop(ctx, "ro.build.version.security_patch")
+    patch_day = _parse_day(raw)
+    if patch_day is None:
+        reason = ("ro.build.version.security_patch is not set" if raw is None
+                  else f"ro.build.version.security_patch is {raw!r}, not a YYYY-MM-DD date")
+        return [unknown("android.security_patch", reason), unknown("android.security_patch_age_days", reason)]
+    patch = known("android.security_patch", patch_day.isoformat())
+    if ctx.captured_at is None:
+        return [patch, unknown("android.security_patch_age_days", "the snapshot has no capture time")]
+    return [patch, known("android.security_patch_age_days", (ctx.captured_at.date() - patch_day).days)]
+
+
+def _parse_day(raw: str | None) -> date | None:
+    if raw is None or not _DATE.match(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _device(ctx: DeriveContext) -> list[Fact]:
+    if ctx.props is None:
+        reason = ctx.missing("getprop")
+        return [unknown("device.maker", reason), unknown("device.model", reason)]
+    # Android 10+ derives ro.product.<x> from the partition-specific ro.product.<partition>.<x>; older
+    # or odd builds may only have the partition ones.
+    maker = _prop(ctx, "ro.product.manufacturer", "ro.product.vendor.manufacturer",
+                  "ro.product.odm.manufacturer", "ro.product.system.manufacturer")
+    model = _prop(ctx, "ro.product.model", "ro.product.vendor.model", "ro.product.odm.model",
+                  "ro.product.system.model")
+    market = _prop(ctx, "ro.product.marketname", "ro.product.vendor.marketname")
+    return [
+        known("device.maker", maker) if maker
+        else unknown("device.maker", "ro.product.manufacturer is not set"),
+        known("device.model", model, note=f"sold as {market}" if market and market != model else None)
+        if model else unknown("device.model", "ro.product.model is not set"),
+    ]
+
+
+def _timezone(ctx: DeriveContext) -> Fact:
+    if ctx.props is None:
+        return unknown("time.zone", ctx.missing("getprop"))
+    zone = _prop(ctx, "persist.sys.timezone")
+    return known("time.zone", zone) if zone else unknown(
+        "time.zone", "persist.sys.timezone is empty (no time zone was ever set)")
+
+
+# -- clock --------------------------------------------------------------------------------------------
+def _uptime(ctx: DeriveContext) -> Fact:
+    text = ctx.snapshot.text("uptime")
+    if text is None:
+        return unknown("device.uptime_seconds", ctx.missing("uptime"))
+    seconds = parse_uptime(text)
+    if seconds is None:
+        return unknown("device.uptime_seconds", f"/proc/uptime printed {text.strip()[:60]!r}")
+    return known("device.uptime_seconds", int(seconds))
+
+
+def _drift(ctx: DeriveContext) -> Fact:
+    """Device clock minus host clock. The collector's live, round-trip-corrected measurement wins."""
+    meta = ctx.snapshot.meta
+    if meta.clock_offset_s is not None:
+        unc = meta.clock_offset_uncertainty_s
+        note = f"measured live, ±{unc:.2f} s" if unc is not None else "measured live"
+        return known("time.drift_seconds", round(float(meta.clock_offset_s), 3), note=note)
+    text = ctx.snapshot.text("date")
+    if text is None:
+        return unknown("time.drift_seconds", ctx.missing("date"))
+    device_epoch = parse_epoch_seconds(text)
+    if device_epoch is None:
+        return unknown("time.drift_seconds", f"'date +%s' printed {text.strip()[:60]!r}, not a number")
+    if ctx.captured_at is None:
+        return unknown("time.drift_seconds", "the snapshot has no capture time to compare the clock with")
+    drift = device_epoch - ctx.captured_at.timestamp()
+    out = ctx.snapshot.outputs.get("date")
+    slack = 1.0 + (meta.duration_s or (out.duration_s if out else 0.0))
+    return known("time.drift_seconds", round(drift, 1),
+                 note=f"from 'date +%s' against the capture start; precise to about ±{slack:.0f} s")
+
+
+# -- settings -----------------------------------------------------------------------------------------
+def _global(ctx: DeriveContext, fact: str) -> tuple[dict[str, str] | None, Fact | None]:
+    settings = ctx.settings_global
+    if settings is None:
+        return None, unknown(fact, ctx.missing("settings_global"))
+    return settings, None
+
+
+def _settings_bool(ctx: DeriveContext, fact: str, key: str, absent: bool | None = None,
+                   absent_note: str | None = None) -> Fact:
+    settings, missing = _global(ctx, fact)
+    if settings is None:
+        return missing  # type: ignore[return-value]
+    raw = settings.get(key)
+    if raw is None or raw.strip() == "null":
+        if absent is not None:
+            return known(fact, absent, note=absent_note)
+        return unknown(fact, f"global setting {key} is not set")
+    value = setting_bool(settings, key)
+    if value is None:
+        return unknown(fact, f"global setting {key} is {raw.strip()[:40]!r}, not 0 or 1")
+    return known(fact, value)
+
+
+def _dnd(ctx: DeriveContext) -> list[Fact]:
+    settings, missing = _global(ctx, "notifications.dnd")
+    if settings is None:
+        return [missing, unknown("notifications.dnd_mode", missing.reason or "")]  # type: ignore[union-attr]
+    raw = (settings.get("zen_mode") or "").strip()
+    if raw in ("", "null"):
+        note = "zen_mode is not set; Android reads an unset value as off"
+        return [known("notifications.dnd", False, note=note),
+                known("notifications.dnd_mode", "off", note=note)]
+    mode = _ZEN_MODES.get(raw)
+    if mode is None:
+        reason = f"global setting zen_mode is {raw[:40]!r}, not 0-3"
+        return [unknown("notifications.dnd", reason), unknown("notifications.dnd_mode", reason)]
+    return [known("notifications.dnd", mode != "off"), known("notifications.dnd_mode", mode)]
+
+
+def _mobile_data(ctx: DeriveContext) -> Fact:
+    """``mobile_data`` (single SIM / default), else the per-subscription ``mobile_data<subId>`` keys."""
+    fact = "network.mobile_data"
+    settings, missing = _global(ctx, fact)
+    if settings is None:
+        return missing  # type: ignore[return-value]
+    if setting_bool(settings, "mobile_data") is not None:
+        return _settings_bool(ctx, fact, "mobile_data")
+    per_sub = {k: setting_bool(settings, k) for k in settings if _MOBILE_DATA_SUB.match(k)}
+    values = [v for v in per_sub.values() if v is not None]
+    if not values:
+        return _settings_bool(ctx, fact, "mobile_data")
+    return known(fact, any(values), note="from the per-SIM settings " + ", ".join(sorted(per_sub)))
+
+
+def _components(ctx: DeriveContext, fact: str, key: str, note: str | None = None) -> Fact:
+    settings = ctx.settings_secure
+    if settings is None:
+        return unknown(fact, ctx.missing("settings_secure"))
+    raw = (settings.get(key) or "").strip()
+    if raw in ("", "null"):
+        return known(fact, [], note=note)
+    parts = [p.strip() for p in raw.split(":") if p.strip()]
+    if not all("/" in p for p in parts):
+        return unknown(fact, f"secure setting {key} is not a list of components: {raw[:80]!r}")
+    return known(fact, parts, note=note)
+
+
+# -- network, data saver, storage ---------------------------------------------------------------------
+def _connectivity(ctx: DeriveContext) -> list[Fact]:
+    text = ctx.snapshot.text("connectivity")
+    if text is None:
+        reason = ctx.missing("connectivity")
+        return [unknown("network.wifi_connected", reason), unknown("network.validated", reason)]
+    dump = parse_connectivity(text)
+    if not dump.readable:
+        reason = "dumpsys connectivity printed no 'Active default network' line and no readable networks"
+        return [unknown("network.wifi_connected", reason), unknown("network.validated", reason)]
+    wifi = any("WIFI" in n.transports and n.connected for n in dump.networks.values())
+    if dump.unreadable and not wifi:
+        wifi_fact = unknown("network.wifi_connected", f"{dump.unreadable} network line(s) could not be read")
+    else:
+        wifi_fact = known("network.wifi_connected", wifi)
+    return [wifi_fact, _validated(dump)]
+
+
+def _validated(dump: ConnectivityDump) -> Fact:
+    if not dump.default_seen:
+        return unknown("network.validated", "dumpsys connectivity printed no 'Active default network' line")
+    if dump.default_net_id is None:
+        return known("network.validated", False, note="no active network")
+    net = dump.default_network
+    if net is None:
+        return unknown("network.validated",
+                       f"the active network {dump.default_net_id} is not among the listed networks")
+    if not net.capabilities:
+        return unknown("network.validated", f"no capabilities printed for network {net.net_id}")
+    transport = "/".join(net.transports) or "unknown transport"
+    return known("network.validated", net.validated, note=f"active network {net.net_id} ({transport})")
+
+
+def _data_saver(ctx: DeriveContext) -> Fact:
+    text = ctx.snapshot.text("netpolicy")
+    if text is None:
+        return unknown("network.data_saver", ctx.missing("netpolicy"))
+    value = parse_restrict_background(text)
+    if value is None:
+        return unknown("network.data_saver", f"cmd netpolicy printed {text.strip()[:60]!r}")
+    return known("network.data_saver", value)
+
+
+def _storage(ctx: DeriveContext) -> list[Fact]:
+    names = ("storage.data_free_bytes", "storage.data_free_percent")
+    text = ctx.snapshot.text("diskstats")
+    if text is None:
+        return [unknown(n, ctx.missing("diskstats")) for n in names]
+    stats = parse_diskstats(text)
+    data = stats.partitions.get("Data")
+    if data is None:
+        reason = (f"dumpsys diskstats could not read /data: {stats.errors['Data']}" if "Data" in stats.errors
+                  else "dumpsys diskstats printed no 'Data-Free' line")
+        return [unknown(n, reason) for n in names]
+    return [known(names[0], data.free_bytes),
+            known(names[1], round(100.0 * data.free_kb / data.total_kb, 1))]

@@ -1,0 +1,34 @@
+"""``pm list packages [-s|-3] [FILTER]``: one ``package:<name>`` line per package.
+
+Printed by ``PackageManagerShellCommand.runListPackages``
+(frameworks/base ``services/core/java/com/android/server/pm/PackageManagerShellCommand.java``): each line
+``package:`` + name (optionally ``versionCode:``/``uid:`` suffixes with extra flags, which we tolerate).
+"""
+
+from __future__ import annotations
+
+import re
+
+from droidcheck.parsers.role import is_package_name
+
+_LINE_RE = re.compile(r"^package:(\S+?)(?:\s.*)?$")
+
+
+def parse_package_list(text: str | None) -> set[str] | None:
+    """The package names listed; an empty output is an empty set; unreadable text is None."""
+    if text is None:
+        return None
+    names: set[str] = set()
+    noise = 0
+    for raw in text.replace("\r", "").split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        m = _LINE_RE.match(line)
+        if m and is_package_name(m.group(1)):
+            names.add(m.group(1))
+        else:
+            noise += 1
+    if noise and not names:
+        return None
+    return names

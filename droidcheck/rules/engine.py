@@ -1,0 +1,101 @@
+"""Rules × facts → findings, and the verdict: the ranked list of most likely causes.
+
+Status of one rule:
+  * ``manual`` for checklist items (no device can answer them), unless ``applies_when`` is False;
+  * ``skip`` when ``applies_when`` is False (e.g. the rule needs Android 13);
+  * ``unknown`` when ``applies_when`` needs a fact that is unknown;
+  * ``fail`` / ``warn`` when ``fail_when`` / ``warn_when`` is True on what is known;
+  * ``unknown`` when a condition could not be decided (never ``pass`` on missing facts);
+  * ``pass`` otherwise.
+
+A failed or warned finding that another failed/warned finding ``explains`` is attached under it
+(``explained_by``) and left out of the likely causes: no signal *because* airplane mode is on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from droidcheck.facts.model import Facts
+from droidcheck.rules import conditions
+from droidcheck.rules.model import SEVERITY_WEIGHT, Finding, Rule
+
+_STATUS_ORDER = {"fail": 0, "warn": 1, "unknown": 2, "manual": 3, "pass": 4, "skip": 5}
+
+
+def rule_facts(rule: Rule) -> list[str]:
+    names: list[str] = []
+    for cond in (rule.applies_when, rule.fail_when, rule.warn_when):
+        for name in conditions.facts_used(cond):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def evaluate_rule(rule: Rule, facts: Facts) -> Finding:
+    evidence = {}
+    unknowns = {}
+    for name in rule_facts(rule):
+        fact = facts.get(name)
+        if fact is not None and fact.known:
+            evidence[name] = fact.value
+        else:
+            evidence[name] = None
+            unknowns[name] = fact.reason if fact is not None and fact.reason else "not read"
+    finding = Finding(rule=rule, status="pass", evidence=evidence, unknown_facts=unknowns)
+    if rule.applies_when is not None:
+        applies = conditions.evaluate(rule.applies_when, facts)
+        if applies is False:
+            finding.status = "skip"
+            return finding
+        if applies is None and not rule.manual:
+            finding.status = "unknown"
+            return finding
+    if rule.manual:
+        finding.status = "manual"
+        return finding
+    fail = conditions.evaluate(rule.fail_when, facts) if rule.fail_when else False
+    if fail:
+        finding.status = "fail"
+        return finding
+    warn = conditions.evaluate(rule.warn_when, facts) if rule.warn_when else False
+    if warn:
+        finding.status = "warn"
+    elif fail is None or warn is None:
+        finding.status = "unknown"
+    return finding
+
+
+def rank_key(f: Finding) -> tuple[int, int, int, str]:
+    """Most likely first: severity, then failed before warned, then the rule's likelihood."""
+    return (-SEVERITY_WEIGHT[f.rule.severity], _STATUS_ORDER[f.status], -f.rule.likelihood, f.rule.id)
+
+
+@dataclass
+class Evaluation:
+    findings: list[Finding]
+    likely_causes: list[Finding]
+
+    @property
+    def verdict(self) -> str:
+        statuses = {f.status for f in self.findings}
+        if "fail" in statuses:
+            return "fail"
+        if "warn" in statuses:
+            return "warn"
+        return "pass"
+
+
+def evaluate(rules: list[Rule], facts: Facts) -> Evaluation:
+    findings = [evaluate_rule(r, facts) for r in rules]
+    by_id = {f.rule.id: f for f in findings}
+    problems = sorted((f for f in findings if f.is_problem), key=rank_key)
+    for f in problems:  # highest ranked first, so the strongest explanation claims a finding
+        for target in f.rule.explains:
+            other = by_id.get(target)
+            if other is not None and other.is_problem and other.explained_by is None and other is not f:
+                other.explained_by = f.rule.id
+                f.explains.append(other.rule.id)
+    likely = [f for f in problems if f.explained_by is None]
+    findings.sort(key=lambda f: (f.rule.area, _STATUS_ORDER[f.status], rank_key(f)))
+    return Evaluation(findings=findings, likely_causes=likely)
