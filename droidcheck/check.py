@@ -1,0 +1,119 @@
+"""The main job as a library call: snapshot → facts → findings → a result document.
+
+The result document is the one thing every reporter reads (terminal, JSON, JUnit, HTML, PDF); its shape is
+the public JSON schema (``RESULT_FORMAT`` / ``RESULT_VERSION``, documented in the README).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from droidcheck import __version__
+from droidcheck.facts.extract import extract_facts
+from droidcheck.facts.model import Facts, known, unknown
+from droidcheck.rules.engine import Evaluation, evaluate
+from droidcheck.rules.model import Finding, Rule
+from droidcheck.snapshot import Snapshot
+
+RESULT_FORMAT = "droidcheck.result"
+RESULT_VERSION = 1
+
+#: Exit codes, decided in one place (``exit_code``).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def _digits(number: str) -> str:
+    return "".join(ch for ch in number if ch.isdigit())
+
+
+def apply_expected_number(facts: Facts, expected: str | None) -> None:
+    """Compare the SMS SIM's number with the one the technician expects (last 9 digits, so that
+    +44 7700 900123 and 07700 900123 match)."""
+    name = "sim.number_matches_expected"
+    if not expected:
+        facts[name] = unknown(name, "no expected number given (use --expect-number)")
+        return
+    own = facts.get("sim.phone_number")
+    if own is None or not own.known or not own.value:
+        facts[name] = unknown(name, "this phone does not reveal its own number; check it by hand")
+        return
+    a, b = _digits(str(own.value)), _digits(expected)
+    facts[name] = known(name, bool(a) and bool(b) and a[-9:] == b[-9:])
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "rule": f.rule.id, "status": f.status, "severity": f.rule.severity, "area": f.rule.area,
+        "title": f.rule.title, "cause": list(f.rule.cause), "explanation": f.rule.explanation,
+        "evidence": dict(f.evidence), "fix": list(f.rule.fix),
+    }
+    if f.unknown_facts:
+        d["unknown_facts"] = dict(f.unknown_facts)
+    if f.explained_by:
+        d["explained_by"] = f.explained_by
+    if f.explains:
+        d["explains"] = list(f.explains)
+    if f.rule.auto_fix:
+        d["auto_fix"] = f.rule.auto_fix
+    if f.rule.threshold:
+        d["threshold"] = f.rule.threshold
+    return d
+
+
+def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, evaluate_s: float,
+                 rules_source: list[str] | None = None) -> dict[str, Any]:
+    meta = snapshot.meta
+
+    def fact_value(name: str) -> Any:
+        fact = facts.get(name)
+        return fact.value if fact is not None and fact.known else None
+
+    return {
+        "format": RESULT_FORMAT,
+        "version": RESULT_VERSION,
+        "droidcheck_version": __version__,
+        "device": {
+            "serial": meta.serial,
+            "model": fact_value("device.model") or meta.model,
+            "maker": fact_value("device.maker") or meta.maker,
+            "android_release": fact_value("android.release"),
+            "sdk": fact_value("android.sdk"),
+            "security_patch": fact_value("android.security_patch"),
+            "transport": meta.transport,
+            "adb_server": meta.adb_server,
+        },
+        "captured_at": meta.captured_at,
+        "source": meta.source,
+        "complete": meta.complete,
+        "problems": list(meta.problems),
+        "facts": {name: fact.to_dict() for name, fact in facts.items()},
+        "findings": [finding_to_dict(f) for f in evaluation.findings],
+        "verdict": {
+            "status": evaluation.verdict,
+            "likely_causes": [f.rule.id for f in evaluation.likely_causes],
+        },
+        "timing": {
+            "read_s": meta.duration_s,
+            "round_trips": meta.round_trips,
+            "evaluate_s": round(evaluate_s, 4),
+        },
+        "rules": rules_source or [],
+    }
+
+
+def check_snapshot(snapshot: Snapshot, rules: list[Rule], *, expect_number: str | None = None,
+                   rules_source: list[str] | None = None) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    facts = extract_facts(snapshot)
+    apply_expected_number(facts, expect_number)
+    evaluation = evaluate(rules, facts)
+    return build_result(snapshot, facts, evaluation, evaluate_s=time.perf_counter() - t0,
+                        rules_source=rules_source)
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """0 nothing failed, 1 something failed, 3 the read was incomplete (causes may be missing)."""
+    if not result.get("complete", True):
+        return EXIT_INCOMPLETE
+    return EXIT_FAILED if result["verdict"]["status"] == "fail" else EXIT_OK

@@ -1,0 +1,378 @@
+"""Command line. Everything heavy is imported inside the commands so that ``--help`` stays instant.
+
+Error policy: library code raises ``DroidcheckError`` (message + hint); ``_guard`` prints it and exits 2.
+A user never sees a traceback unless they pass ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="droidcheck", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Find out over ADB why SMS one-time passwords (e.g. Amazon's) do not arrive on an Android phone.",
+)
+rules_app = typer.Typer(no_args_is_help=True, help="List, validate, test and explain rules.")
+app.add_typer(rules_app, name="rules")
+
+_DEBUG = False
+
+AdbOpt = Annotated[str | None, typer.Option("--adb", help="ADB server HOST:PORT (default: "
+                                            "$ANDROID_ADB_SERVER_HOST/PORT, else localhost:5037).")]
+SerialOpt = Annotated[str | None, typer.Option("-s", "--serial", help="Device serial (default: "
+                                               "$ANDROID_SERIAL, else the only device).")]
+RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory (same id overrides).")]
+OnlyRulesOpt = Annotated[list[Path] | None, typer.Option("--only-rules", help="Use only these rule directories.")]
+
+
+def _err(message: str, hint: str | None = None) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(stderr=True)
+    console.print(Text("error: ", style="bold red") + Text(message))
+    if hint:
+        console.print(Text("hint: ", style="bold cyan") + Text(hint))
+
+
+def _guard(fn):
+    """Turn every expected failure into a clear message and an exit code; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from droidcheck.errors import DroidcheckError
+        from droidcheck.rules.loader import RuleLoadError
+        from droidcheck.snapshot import SnapshotError
+
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except DroidcheckError as exc:
+            _err(exc.message, exc.hint)
+            raise typer.Exit(exc.exit_code) from None
+        except RuleLoadError as exc:
+            _err(f"{len(exc.problems)} problem(s) in rule files:")
+            for p in exc.problems:
+                print(f"  {p}", file=sys.stderr)
+            raise typer.Exit(2) from None
+        except SnapshotError as exc:
+            _err(str(exc))
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            _err("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _DEBUG:
+                raise
+            _err(f"internal error: {type(exc).__name__}: {exc}",
+                 "This is a droidcheck bug. Run again with --debug and report the output.")
+            raise typer.Exit(70) from None
+
+    return wrapper
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+          version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False) -> None:
+    global _DEBUG
+    _DEBUG = debug
+    if version:
+        from droidcheck import __version__
+
+        print(f"droidcheck {__version__}")
+        raise typer.Exit(0)
+
+
+# -- devices ---------------------------------------------------------------------------------------
+
+@app.command()
+@_guard
+def devices(adb: AdbOpt = None,
+            connect: Annotated[str | None, typer.Option("--connect", help="Connect to a phone over Wi-Fi "
+                                                        "debugging first (HOST:PORT).")] = None,
+            json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List attached phones with their state, and what to do about any that are not ready."""
+    from droidcheck.adb.connection import connect_tcp, list_devices, resolve_address
+    from droidcheck.adb.inventory import describe_devices
+
+    address = resolve_address(adb)
+    if connect:
+        print(connect_tcp(address, connect))
+    entries = describe_devices(address, list_devices(address))
+    if json_out:
+        import json
+
+        print(json.dumps([{"serial": e.serial, "state": e.state, "model": e.model,
+                           "android": e.android_release, "transport": e.transport, "hint": e.hint}
+                          for e in entries], indent=2))
+        return
+    from droidcheck.report.devices import render_devices
+
+    render_devices(entries, str(address))
+
+
+# -- snapshot / check ------------------------------------------------------------------------------
+
+def _read(adb: str | None, serial: str | None, progress: bool = True):
+    from droidcheck.adb.connection import choose_device, client_for, list_devices, resolve_address
+    from droidcheck.collect.collector import read_device
+
+    address = resolve_address(adb)
+    entry = choose_device(list_devices(address), serial)
+    device = client_for(address).device(entry.serial)
+    say = None
+    if progress and sys.stderr.isatty():
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        say = lambda msg: console.print(f"[dim]… {msg}[/dim]")  # noqa: E731
+    return read_device(device, serial=entry.serial, adb_server=str(address), transport=entry.transport,
+                       progress=say)
+
+
+@app.command()
+@_guard
+def snapshot(output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+             adb: AdbOpt = None, serial: SerialOpt = None) -> None:
+    """Read a phone and save the raw command outputs (to check later, or to send to support)."""
+    snap = _read(adb, serial)
+    snap.save(output)
+    state = "complete" if snap.meta.complete else "INCOMPLETE: " + "; ".join(snap.meta.problems[:3])
+    print(f"wrote {output} ({len(snap.outputs)} outputs, {snap.meta.duration_s:.2f} s, "
+          f"{snap.meta.round_trips} round trips, {state})")
+    if not snap.meta.complete:
+        raise typer.Exit(3)
+
+
+def _load_rules(rules: list[Path] | None, only_rules: list[Path] | None):
+    from droidcheck.rules.loader import load_rules
+
+    return load_rules(extra_dirs=rules, only_dirs=only_rules)
+
+
+def load_input(path: Path):
+    """A snapshot from a file (droidcheck snapshot; other formats are detected by content)."""
+    from droidcheck.snapshot import Snapshot
+
+    return Snapshot.load(path)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@app.command()
+@_guard
+def check(adb: AdbOpt = None, serial: SerialOpt = None,
+          from_file: Annotated[Path | None, typer.Option("--from", help="Check a saved snapshot instead of "
+                                                         "a phone.")] = None,
+          fmt: Annotated[str, typer.Option("--format", "-f", help="terminal, json or junit.")] = "terminal",
+          output: Annotated[Path | None, typer.Option("-o", "--output", help="Write json/junit here.")] = None,
+          rules: RulesOpt = None, only_rules: OnlyRulesOpt = None,
+          expect_number: Annotated[str | None, typer.Option("--expect-number", help="The number on the "
+                                                            "Amazon account, to compare where the phone "
+                                                            "reveals its own.")] = None,
+          no_redact: Annotated[bool, typer.Option("--no-redact", help="Show phone numbers, IMEI/ICCID and "
+                                                  "codes in the output.")] = False) -> None:
+    """Check a phone (or a saved snapshot) and show the most likely causes, with evidence and fixes.
+
+    Exit codes: 0 nothing failed, 1 something failed, 2 usage or connection error,
+    3 the read was incomplete (phone lost, commands failed or timed out), so causes may be missing.
+    """
+    if fmt not in ("terminal", "json", "junit"):
+        raise typer.BadParameter("choose terminal, json or junit", param_hint="--format")
+    from droidcheck.check import check_snapshot, exit_code
+
+    rule_set = _load_rules(rules, only_rules)
+    snap = load_input(from_file) if from_file else _read(adb, serial)
+    result = check_snapshot(snap, rule_set, expect_number=expect_number)
+    shown = result if no_redact else _redacted(result)
+    if fmt == "json":
+        import json
+
+        _emit(json.dumps(shown, indent=2, ensure_ascii=False), output)
+    elif fmt == "junit":
+        from droidcheck.report.junit import to_junit
+
+        _emit(to_junit([shown]), output)
+    else:
+        from droidcheck.report.terminal import render
+
+        render(shown)
+    raise typer.Exit(exit_code(result))
+
+
+def _redacted(result: dict[str, Any]) -> dict[str, Any]:
+    from droidcheck.report.redact import redact_result
+
+    return redact_result(result)
+
+
+# -- facts / plan ------------------------------------------------------------------------------------
+
+@app.command()
+@_guard
+def facts(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List every fact droidcheck reads, with its type, unit and the commands that feed it."""
+    from droidcheck.facts.registry import FACTS
+
+    if json_out:
+        import json
+
+        print(json.dumps([{"name": f.name, "type": f.type, "unit": f.unit, "values": list(f.values) or None,
+                           "description": f.description, "probes": list(f.probes), "contract": f.contract,
+                           "private": f.private} for f in FACTS], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("fact", "type", "unit", "description", "read from")
+    for f in FACTS:
+        typ = f"enum: {'|'.join(f.values)}" if f.values else f.type
+        table.add_row(f.name + (" *" if f.contract else ""), typ, f.unit or "", f.description, " ".join(f.probes))
+    Console().print(table)
+    print("* part of the public JSON contract")
+
+
+@app.command()
+def plan(markdown: Annotated[bool, typer.Option("--markdown", help="Print as a Markdown table.")] = False) -> None:
+    """Show every command droidcheck runs on a phone (all read-only)."""
+    from droidcheck.collect.plan import PROBES, plan_markdown
+
+    if markdown:
+        print(plan_markdown())
+        return
+    for p in PROBES:
+        scope = "  (per app)" if p.per_package else ""
+        print(f"{p.id:22} {p.command}{scope}\n{'':22} {p.purpose}")
+
+
+# -- rules ---------------------------------------------------------------------------------------------
+
+@rules_app.command("list")
+@_guard
+def rules_list(rules: RulesOpt = None, only_rules: OnlyRulesOpt = None) -> None:
+    """List the rules in use."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "area", "severity", "title", "article section")
+    for r in sorted(_load_rules(rules, only_rules), key=lambda r: (r.area, r.id)):
+        table.add_row(r.id, r.area, "manual" if r.manual else r.severity, r.title, ", ".join(r.cause))
+    Console().print(table)
+
+
+@rules_app.command("validate")
+@_guard
+def rules_validate(directory: Annotated[list[Path] | None, typer.Argument(help="Rule files or "
+                                                                          "directories.")] = None) -> None:
+    """Validate rule files: schema, facts, operators, value types, duplicate ids."""
+    rule_set = _load_rules(None, directory) if directory else _load_rules(None, None)
+    print(f"{len(rule_set)} rules OK")
+
+
+@rules_app.command("test")
+@_guard
+def rules_test(directory: Annotated[list[Path] | None, typer.Argument(help="Rule files or "
+                                                                      "directories.")] = None) -> None:
+    """Run the test cases written beside each rule."""
+    from droidcheck.rules.testing import run_rule_tests
+
+    rule_set = _load_rules(None, directory) if directory else _load_rules(None, None)
+    results = run_rule_tests(rule_set)
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        print(f"FAIL {r.rule.source}:{r.case.line} {r.rule.id}: {r.label}: expected {r.case.expect}, got {r.got}")
+    untested = [r.id for r in rule_set if not r.tests]
+    if untested:
+        print(f"rules without test cases: {', '.join(untested)}")
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+@rules_app.command("explain")
+@_guard
+def rules_explain(rule_id: str, rules: RulesOpt = None, only_rules: OnlyRulesOpt = None) -> None:
+    """Show one rule in full: what it checks, why, and how to fix it."""
+    import yaml
+
+    from droidcheck.errors import InputError
+    from droidcheck.rules.causes import ARTICLE_SECTIONS
+
+    rule = next((r for r in _load_rules(rules, only_rules) if r.id == rule_id), None)
+    if rule is None:
+        raise InputError(f"no rule with id {rule_id!r}", "See 'droidcheck rules list'.")
+    print(f"{rule.id}: {rule.title}  ({rule.where})")
+    print(f"area: {rule.area}   severity: {'manual checklist item' if rule.manual else rule.severity}")
+    for c in rule.cause:
+        print(f"article: {c} – {ARTICLE_SECTIONS[c]}")
+    for key in ("applies_when", "fail_when", "warn_when"):
+        cond = getattr(rule, key)
+        if cond:
+            print(f"{key}: {yaml.safe_dump(cond, default_flow_style=True, sort_keys=False).strip()}")
+    if rule.threshold:
+        print(f"threshold: {rule.threshold}")
+    if rule.explains:
+        print(f"explains: {', '.join(rule.explains)}")
+    print(f"\n{rule.explanation}\n\nFix:")
+    for i, step in enumerate(rule.fix, 1):
+        print(f"  {i}. {step}")
+
+
+@rules_app.command("causes")
+def rules_causes() -> None:
+    """List the article sections rules cite."""
+    from droidcheck.rules.causes import ARTICLE_SECTIONS
+
+    for key, title in ARTICLE_SECTIONS.items():
+        print(f"{key:28} {title}")
+
+
+# -- simulator / demo ------------------------------------------------------------------------------
+
+@app.command()
+@_guard
+def sim(profiles: Annotated[list[str], typer.Argument(help="Built-in profile names or YAML files.")],
+        port: Annotated[int, typer.Option("--port", help="First TCP port.")] = 5555,
+        adb: AdbOpt = None) -> None:
+    """Run simulated phones that speak the ADB device protocol (connect with 'adb connect')."""
+    from droidcheck.sim.host import serve
+    from droidcheck.sim.profile import ProfileError, find_profile
+
+    try:
+        loaded = [find_profile(p) for p in profiles]
+    except ProfileError as exc:
+        from droidcheck.errors import InputError
+
+        raise InputError(str(exc)) from None
+    serve(loaded, port, adb)
+
+
+@app.command()
+@_guard
+def demo(profiles: Annotated[list[str] | None, typer.Argument(help="Profiles to show (default: a few "
+                                                              "typical phones).")] = None) -> None:
+    """Check simulated phones through the real adb server: see droidcheck work with no phone attached."""
+    from droidcheck.demo import run_demo
+
+    raise typer.Exit(run_demo(profiles or None))
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()
+
+
+if __name__ == "__main__":
+    main()

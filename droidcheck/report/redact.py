@@ -1,0 +1,65 @@
+"""Privacy: phone numbers, IMEI/ICCID and anything that looks like a one-time code never leave droidcheck
+unless the user asks (``--no-redact``).
+
+Redaction works on the finished result (every string in it, at any depth) and on private facts by name,
+so no reporter can forget it: reporters only ever see the redacted result.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from droidcheck.facts.registry import FACTS_BY_NAME
+
+REDACTED = "[redacted]"
+
+_ICCID = re.compile(r"(?<![\w.])89\d{16,18}(?![\w.])")
+_IMEI = re.compile(r"(?<![\w.])\d{15}(?![\w.])")
+# International or long national numbers, allowing spaces, dashes, dots and brackets between digits.
+_PHONE = re.compile(r"(?<![\w.:/-])(?:\+|00)\d[\d ()\-]{6,17}\d(?![\w.])|(?<![\w.:/-])0\d{9,10}(?![\w.])")
+# A 4-8 digit code near the words that name one, in either order.
+_OTP = re.compile(
+    r"(?i)(\b(?:otp|code|passcode|verification|one[- ]time|password|pin)\b\D{0,25}?)\b\d{3}[ -]?\d{1,5}\b"
+    r"|\b\d{4,8}\b(?=\D{0,25}\b(?:is your|otp|code|passcode|verification)\b)"
+)
+
+
+def redact_text(text: str) -> str:
+    text = _ICCID.sub(REDACTED, text)
+    text = _IMEI.sub(REDACTED, text)
+    text = _PHONE.sub(REDACTED, text)
+    return _OTP.sub(lambda m: (m.group(1) or "") + REDACTED, text)
+
+
+def redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_value(v) for k, v in value.items()}
+    return value
+
+
+def mask_serial(serial: str) -> str:
+    """Keep the first 2 and last 2 characters of a serial; lab staff can still tell phones apart."""
+    if len(serial) <= 4 or ":" in serial and serial.rsplit(":", 1)[0].count(".") == 3:
+        return serial  # loopback / network addresses are not personal
+    return serial[:2] + "•" * (len(serial) - 4) + serial[-2:]
+
+
+def redact_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a result dict with private facts blanked and every string scrubbed."""
+    out = redact_value(result)
+    for name, fact in (out.get("facts") or {}).items():
+        spec = FACTS_BY_NAME.get(name)
+        if spec is not None and spec.private and fact.get("value") not in (None, ""):
+            fact["value"] = REDACTED
+    for finding in out.get("findings") or []:
+        for name in list((finding.get("evidence") or {}).keys()):
+            spec = FACTS_BY_NAME.get(name)
+            if spec is not None and spec.private and finding["evidence"][name] not in (None, ""):
+                finding["evidence"][name] = REDACTED
+    out["redacted"] = True
+    return out
