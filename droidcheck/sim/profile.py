@@ -12,7 +12,9 @@ must see the change.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,18 @@ SDK_TO_RELEASE = {26: "8.0.0", 27: "8.1.0", 28: "9", 29: "10", 30: "11", 31: "12
 
 class ProfileError(Exception):
     pass
+
+
+_RELATIVE = re.compile(r"^-(\d+)d$")
+
+
+def resolve_date(value: str, with_time: bool = False) -> str:
+    """``-40d`` → the date 40 days ago (so a profile stays "recent" or "old" whenever it runs)."""
+    m = _RELATIVE.match(str(value).strip())
+    if not m:
+        return value
+    when = datetime.now() - timedelta(days=int(m.group(1)))
+    return when.strftime("%Y-%m-%d 10:00:00" if with_time else "%Y-%m-%d")
 
 
 @dataclass
@@ -68,6 +82,10 @@ class App:
     notifications: AppNotifications = field(default_factory=AppNotifications)
     background: str = "allow"  # RUN_ANY_IN_BACKGROUND mode: allow | ignore
     standby_bucket: int = 10  # 5 exempted, 10 active, 20 working set, 30 frequent, 40 rare, 45 restricted
+
+    def __post_init__(self) -> None:
+        self.last_update = resolve_date(self.last_update, with_time=True)
+        self.first_install = resolve_date(self.first_install, with_time=True)
 
 
 @dataclass
@@ -120,6 +138,7 @@ class Profile:
     expect: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.security_patch = resolve_date(self.security_patch)
         if not self.release:
             self.release = SDK_TO_RELEASE.get(self.sdk, str(self.sdk))
         if not self.serial:
