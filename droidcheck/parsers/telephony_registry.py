@@ -137,6 +137,8 @@ class SignalInfo:
     dbm: int | None = None
     # O/P only: raw values the level must be computed from
     lte_rsrp: int | None = None
+    lte_rssnr: int | None = None  # 0.1 dB units
+    rsrp_only: bool = False  # P: ``use_only_rsrp_for_lte_level``
     gsm_asu: int | None = None
     wcdma_rscp: int | None = None
     cdma_dbm: int | None = None
@@ -338,6 +340,8 @@ def _parse_positional_signal(text: str) -> SignalInfo:
     info.gsm_asu = nums[0] if 0 <= nums[0] <= 31 else None
     info.cdma_dbm = _valid_dbm(nums[2])
     info.lte_rsrp = _valid_dbm(nums[8], -140, -44)
+    info.lte_rssnr = nums[10] if -200 <= nums[10] <= 300 else None
+    info.rsrp_only = "use_only_rsrp_for_lte_level" in tokens[marker:]
     if len(nums) >= 17:  # P: <tdscdmaRscp> <wcdmaSS> <wcdmaRscpAsu> <wcdmaRscp> [<wcdmaEcio> OEM]
         info.wcdma_rscp = _valid_dbm(nums[16], -120, -24)
     thresholds = re.search(r"\[(-?\d+(?:,\s*-?\d+){3})\]", text[text.find(tokens[marker]):])

@@ -57,7 +57,7 @@ def pm_list_packages(profile: Profile, argv: list[str]) -> Output:
     names = [(p, True) for p in _BASE_SYSTEM] + [(a.package, a.system) for a in installed_apps(profile)]
     lines = []
     for name, system in sorted(set(names)):
-        if "-s" in flags and not system or "-3" in flags and system:
+        if ("-s" in flags and not system) or ("-3" in flags and system):
             continue
         if words and words[0] not in name:
             continue
@@ -81,7 +81,7 @@ def cmd_role(profile: Profile, argv: list[str]) -> Output:
     sub = argv[2] if len(argv) > 2 else ""
     args = [a for a in argv[3:] if a != "--user" and not a.isdigit()]
     if sub == "get-role-holders" and profile.sdk >= 31:
-        holders = profile.default_sms_app or "" if args and args[0] == SMS_ROLE else ""
+        holders = (profile.default_sms_app or "") if args and args[0] == SMS_ROLE else ""
         return Output(stdout=f"{holders}\n")
     if sub == "add-role-holder":
         return _add_role_holder(profile, args)
@@ -190,7 +190,7 @@ def dumpsys_package(profile: Profile, argv: list[str]) -> Output:
     app = _find(profile, args[0])
     if app is None:
         return Output(stdout=f"Unable to find package: {args[0]}\n" if profile.sdk >= 33 else
-                      "Database versions:\n  Internal:\n    sdkVersion=%d databaseVersion=3\n" % profile.sdk)
+                      f"Database versions:\n  Internal:\n    sdkVersion={profile.sdk} databaseVersion=3\n")
     out = ["Packages:", *_package_block(app, profile.sdk)]
     if app.system and app.version_code > 1:
         factory = App(package=app.package, system=True, version_name="1.0", version_code=1,
