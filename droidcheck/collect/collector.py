@@ -13,7 +13,6 @@ apps phase 1 found (default SMS app, Amazon Shopping). Output is read as a strea
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,7 +83,7 @@ def _stream(device, script: str, items: list[BatchItem], deadline: float) -> _St
                 chunk = sock.recv(65536)
             except TimeoutError:
                 continue
-            except (OSError, socket.error) as exc:
+            except OSError as exc:
                 result.problem = f"the connection to the phone broke: {exc}"
                 break
             if not chunk:

@@ -44,7 +44,7 @@ def redact_value(value: Any) -> Any:
 
 def mask_serial(serial: str) -> str:
     """Keep the first 2 and last 2 characters of a serial; lab staff can still tell phones apart."""
-    if len(serial) <= 4 or ":" in serial and serial.rsplit(":", 1)[0].count(".") == 3:
+    if len(serial) <= 4 or (":" in serial and serial.rsplit(":", 1)[0].count(".") == 3):
         return serial  # loopback / network addresses are not personal
     return serial[:2] + "•" * (len(serial) - 4) + serial[-2:]
 

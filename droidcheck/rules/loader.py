@@ -218,8 +218,14 @@ def load_file(path: Path, problems: list[Problem], display: str | None = None) -
         return []
     for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path = tuple(err.absolute_path)
-        where = ".".join(map(str, path[2:])) if len(path) > 2 else ".".join(map(str, path))
         msg = err.message if len(err.message) < 200 else err.message[:200] + "…"
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            extras = sorted(set(err.instance) - set(err.schema.get("properties", {})), key=str)
+            if extras:  # point at the unexpected key itself, and name it plainly (typos are not ignored)
+                path = (*path, extras[0])
+                msg = f"{msg} (unknown key{'s' if len(extras) > 1 else ''}: {', '.join(map(str, extras))})"
+        where = ".".join(map(str, path[2:])) if len(path) > 2 and path[0] == "rules" else \
+            ".".join(map(str, path)) if path and path[0] != "rules" else ""
         add(path, _rule_id_at(data, path), f"{where + ': ' if where else ''}{msg}")
     if len(problems) > before:
         return []
