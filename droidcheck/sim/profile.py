@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
@@ -142,7 +143,7 @@ class Profile:
         if not self.release:
             self.release = SDK_TO_RELEASE.get(self.sdk, str(self.sdk))
         if not self.serial:
-            self.serial = f"SIM{abs(hash(self.name)) % 10**8:08d}"
+            self.serial = f"SIM{zlib.crc32(self.name.encode()) % 10**8:08d}"  # stable across runs
 
     def app(self, package: str) -> App | None:
         return next((a for a in self.apps if a.package == package), None)
