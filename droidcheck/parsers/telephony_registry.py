@@ -197,8 +197,8 @@ def parse_service_state(text: str) -> ServiceStateInfo:
     if legacy:
         return ServiceStateInfo(
             format="legacy",
-            voice_reg=_LEGACY_REG.get(_to_int(legacy.group(1)) or -1, "UNKNOWN"),
-            data_reg=_LEGACY_REG.get(_to_int(legacy.group(2)) or -1, "UNKNOWN"),
+            voice_reg=_LEGACY_REG.get(int(legacy.group(1)), "UNKNOWN"),
+            data_reg=_LEGACY_REG.get(int(legacy.group(2)), "UNKNOWN"),
             voice_roaming_type=legacy.group(3), data_roaming_type=legacy.group(4),
         )
     return ServiceStateInfo()
