@@ -183,7 +183,10 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
                                                             "Amazon account, to compare where the phone "
                                                             "reveals its own.")] = None,
           no_redact: Annotated[bool, typer.Option("--no-redact", help="Show phone numbers, IMEI/ICCID and "
-                                                  "codes in the output.")] = False) -> None:
+                                                  "codes in the output.")] = False,
+          report: Annotated[Path | None, typer.Option("--report", help="Also write a printable report "
+                                                      "(FILE.html or FILE.pdf).")] = None,
+          shop: ShopOpt = None, technician: TechnicianOpt = None, ticket: TicketOpt = None) -> None:
     """Check a phone (or a saved snapshot) and show the most likely causes, with evidence and fixes.
 
     Exit codes: 0 nothing failed, 1 something failed, 2 usage or connection error,
@@ -191,6 +194,8 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
     """
     if fmt not in ("terminal", "json", "junit"):
         raise typer.BadParameter("choose terminal, json or junit", param_hint="--format")
+    if report is not None:
+        _report_kind(report)
     from droidcheck.check import check_snapshot, exit_code
 
     rule_set = _load_rules(rules, only_rules)
@@ -209,6 +214,8 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
         from droidcheck.report.terminal import render
 
         render(shown)
+    if report is not None:
+        _write_report(shown, report, no_redact=no_redact, shop=shop, technician=technician, ticket=ticket)
     raise typer.Exit(exit_code(result))
 
 
@@ -216,6 +223,76 @@ def _redacted(result: dict[str, Any]) -> dict[str, Any]:
     from droidcheck.report.redact import redact_result
 
     return redact_result(result)
+
+
+# -- printable reports ---------------------------------------------------------------------------------
+
+ShopOpt = Annotated[str | None, typer.Option("--shop", help="Shop name on the report (default: from "
+                                             "droidcheck.toml in the user config folder).")]
+TechnicianOpt = Annotated[str | None, typer.Option("--technician", help="Technician name on the report.")]
+TicketOpt = Annotated[str | None, typer.Option("--ticket", help="Repair ticket number on the report.")]
+
+
+def _report_kind(path: Path) -> str:
+    kind = path.suffix.lower().lstrip(".")
+    if kind == "htm":
+        kind = "html"
+    if kind not in ("html", "pdf"):
+        from droidcheck.errors import InputError
+
+        raise InputError(f"cannot tell the report format from {path.name!r}", "Name the file FILE.html or FILE.pdf.")
+    return kind
+
+
+def _write_report(result: dict[str, Any], path: Path, *, no_redact: bool, shop: str | None,
+                  technician: str | None, ticket: str | None) -> None:
+    """Render ``result`` (already redacted unless ``no_redact``) as HTML or PDF, by the file's extension."""
+    from droidcheck.errors import InputError
+    from droidcheck.report.shop import load_shop
+
+    info = load_shop().merged(shop=shop, technician=technician, ticket=ticket)
+    if _report_kind(path) == "html":
+        from droidcheck.report.html import to_html
+
+        data = to_html(result, info, mask=not no_redact).encode("utf-8")
+    else:
+        from droidcheck.report.pdf import to_pdf
+
+        data = to_pdf(result, info, mask=not no_redact, paper=info.paper or "A4")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path}", file=sys.stderr)
+
+
+@app.command("report")
+@_guard
+def report_cmd(result_file: Annotated[Path, typer.Argument(help="A result saved with 'check --format json'.")],
+               output: Annotated[Path, typer.Option("-o", "--output", help="FILE.html or FILE.pdf.")],
+               no_redact: Annotated[bool, typer.Option("--no-redact", help="Do not hide phone numbers, "
+                                                       "IMEI/ICCID, codes or the serial.")] = False,
+               shop: ShopOpt = None, technician: TechnicianOpt = None, ticket: TicketOpt = None) -> None:
+    """Render a saved JSON result as a printable report (HTML or PDF, by the file's extension)."""
+    import json
+
+    from droidcheck.check import RESULT_FORMAT
+    from droidcheck.errors import InputError
+
+    _report_kind(output)
+    try:
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {result_file}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{result_file} is not a JSON result: {exc}",
+                         "Save one with 'droidcheck check --format json -o FILE'.") from None
+    if not isinstance(result, dict) or result.get("format") != RESULT_FORMAT:
+        raise InputError(f"{result_file} is not a droidcheck result (no 'format: {RESULT_FORMAT}')",
+                         "Save one with 'droidcheck check --format json -o FILE'.")
+    # Redacting an already redacted result changes nothing, so the digest still matches the saved file.
+    shown = result if no_redact else _redacted(result)
+    _write_report(shown, output, no_redact=no_redact, shop=shop, technician=technician, ticket=ticket)
 
 
 # -- facts / plan ------------------------------------------------------------------------------------
@@ -339,6 +416,110 @@ def rules_causes() -> None:
         print(f"{key:28} {title}")
 
 
+# -- fleet / history / diff ------------------------------------------------------------------------
+
+DbOpt = Annotated[Path | None, typer.Option("--db", help="History database (default: the per-user data dir's "
+                                            "droidcheck/history.sqlite).")]
+
+
+@app.command()
+@_guard
+def fleet(inventory: Annotated[Path | None, typer.Option("--inventory", help="Lab inventory YAML: servers, "
+                                                         "include/exclude patterns, groups, labels.")] = None,
+          adb: Annotated[list[str] | None, typer.Option("--adb", help="ADB server HOST:PORT (repeatable).")] = None,
+          out: Annotated[Path | None, typer.Option("--out", help="Run directory (default: "
+                                                   "./droidcheck-runs/<UTC timestamp>).")] = None,
+          jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Devices read at once, overall.")] = 16,
+          per_server: Annotated[int, typer.Option("--per-server", min=1, help="Devices read at once per "
+                                                  "ADB server.")] = 8,
+          deadline: Annotated[float, typer.Option("--deadline", min=0.5, help="Seconds allowed per device.")] = 60.0,
+          resume: Annotated[Path | None, typer.Option("--resume", help="Finish an interrupted run: check only "
+                                                      "devices with no result yet.")] = None,
+          retry_failed: Annotated[Path | None, typer.Option("--retry-failed", help="Check again the devices of a "
+                                                            "run that were incomplete or not ready.")] = None,
+          db: DbOpt = None,
+          no_history: Annotated[bool, typer.Option("--no-history", help="Do not record this run.")] = False,
+          fmt: Annotated[str, typer.Option("--format", "-f", help="terminal, json or junit.")] = "terminal",
+          no_redact: Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, IMEI/ICCID and codes "
+                                                  "in the files written.")] = False) -> None:
+    """Check every phone on one or more ADB servers at once; results survive interruption.
+
+    Exit codes: 0 all passed, 1 a phone failed, 3 a phone was incomplete or not ready (wins over 1, as in
+    'check'), 2 usage error or no ADB server reachable.
+    """
+    if fmt not in ("terminal", "json", "junit"):
+        raise typer.BadParameter("choose terminal, json or junit", param_hint="--format")
+    from droidcheck.fleet.api import FleetRequest, run_fleet
+    from droidcheck.fleet.inventory import load_inventory
+    from droidcheck.fleet.progress import make_progress
+    from droidcheck.fleet.runner import FleetOptions
+
+    req = FleetRequest(servers=list(adb or []), inventory=load_inventory(inventory) if inventory else None,
+                       out=out, resume=resume, retry_failed=retry_failed, db=db, record_history=not no_history,
+                       options=FleetOptions(jobs=jobs, per_server=per_server, deadline_s=deadline,
+                                            redact=not no_redact))
+    outcome = run_fleet(req, make_progress(fmt == "terminal"))
+    if fmt == "json":
+        import json
+
+        print(json.dumps(outcome.summary, indent=2, ensure_ascii=False))
+    elif fmt == "junit":
+        sys.stdout.write((outcome.run_dir / "junit.xml").read_text(encoding="utf-8"))
+    else:
+        from droidcheck.fleet.summary import render_summary
+
+        render_summary(outcome.summary, outcome.run_dir)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+@_guard
+def history(db: DbOpt = None, limit: Annotated[int, typer.Option("--limit", help="Runs to show.")] = 20,
+            json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List recorded fleet runs, newest first."""
+    from droidcheck.fleet.history import default_db, list_runs
+
+    runs = list_runs(db or default_db(), limit)
+    if json_out:
+        import json
+
+        print(json.dumps(runs, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("run", "started", "finished", "devices", "passed", "failed", "incomplete", "not ready", "exit")
+    for r in runs:
+        table.add_row(r["id"], r["started"], r["finished"] or "", *(str(r[k]) for k in (
+            "total", "passed", "failed", "incomplete", "not_ready", "exit_code")))
+    Console().print(table if runs else "no fleet runs recorded yet")
+
+
+@app.command()
+@_guard
+def diff(run_a: Annotated[str | None, typer.Argument(help="Older run id (or prefix).")] = None,
+         run_b: Annotated[str | None, typer.Argument(help="Newer run id (or prefix).")] = None,
+         db: DbOpt = None, json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Compare two fleet runs (default: the last two): devices newly failing, fixed, appeared, vanished."""
+    from droidcheck.fleet.history import default_db, diff_runs
+
+    d = diff_runs(db or default_db(), run_a, run_b)
+    if json_out:
+        import json
+
+        print(json.dumps(d, indent=2))
+        return
+    print(f"{d['run_a']} → {d['run_b']}")
+    for title, key in (("newly failing", "newly_failing"), ("fixed", "fixed"), ("changed", "changed"),
+                       ("appeared", "appeared"), ("vanished", "vanished")):
+        items = d[key]
+        print(f"{title}: {len(items)}")
+        for item in items:
+            extra = item.get("causes") or item.get("causes_after") or item.get("causes_before") or []
+            state = f"{item['before']} → {item['after']}" if "before" in item else item["status"]
+            print(f"  {item['key']}  {state}{'  ' + ', '.join(extra) if extra else ''}")
+
+
 # -- simulator / demo ------------------------------------------------------------------------------
 
 @app.command()
@@ -367,6 +548,23 @@ def demo(profiles: Annotated[list[str] | None, typer.Argument(help="Profiles to 
     from droidcheck.demo import run_demo
 
     raise typer.Exit(run_demo(profiles or None))
+
+
+def _register_command_modules() -> None:
+    """Commands that live beside their feature (each module is light: heavy imports stay inside commands)."""
+    import importlib
+
+    for name in ("droidcheck.offline.commands", "droidcheck.fix.commands", "droidcheck.watch.commands"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue  # that feature is not in this build
+            raise
+        module.register(app, guard=_guard)
+
+
+_register_command_modules()
 
 
 def main() -> None:
