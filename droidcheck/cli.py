@@ -140,9 +140,15 @@ def _read(adb: str | None, serial: str | None, progress: bool = True):
 @app.command()
 @_guard
 def snapshot(output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
-             adb: AdbOpt = None, serial: SerialOpt = None) -> None:
+             adb: AdbOpt = None, serial: SerialOpt = None,
+             no_redact: Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, IMEI/ICCID and "
+                                                     "code-like numbers in the saved outputs.")] = False) -> None:
     """Read a phone and save the raw command outputs (to check later, or to send to support)."""
     snap = _read(adb, serial)
+    if not no_redact:
+        from droidcheck.report.redact import redact_snapshot
+
+        snap = redact_snapshot(snap)
     snap.save(output)
     state = "complete" if snap.meta.complete else "INCOMPLETE: " + "; ".join(snap.meta.problems[:3])
     print(f"wrote {output} ({len(snap.outputs)} outputs, {snap.meta.duration_s:.2f} s, "

@@ -61,6 +61,7 @@ class SnapshotMeta:
     clock_offset_uncertainty_s: float | None = None
     complete: bool = True
     problems: list[str] = field(default_factory=list)
+    redacted: bool = False  # phone numbers, IMEI/ICCID and code-like numbers were removed before saving
 
 
 @dataclass

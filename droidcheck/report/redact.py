@@ -20,8 +20,9 @@ _IMEI = re.compile(r"(?<![\w.])\d{15}(?![\w.])")
 _PHONE = re.compile(r"(?<![\w.:/-])(?:\+|00)\d[\d ()\-]{6,17}\d(?![\w.])|(?<![\w.:/-])0\d{9,10}(?![\w.])")
 # A 4-8 digit code near the words that name one, in either order.
 _OTP = re.compile(
-    r"(?i)(\b(?:otp|code|passcode|verification|one[- ]time|password|pin)\b\D{0,25}?)\b\d{3}[ -]?\d{1,5}\b"
-    r"|\b\d{4,8}\b(?=\D{0,25}\b(?:is your|otp|code|passcode|verification)\b)"
+    r"(?i)(\b(?:otp|code|passcode|verification|one[- ]time|password|pin)\b\D{0,25}?)"
+    r"\b(?:\d{2,4}[ -]\d{2,4}|\d{4,8})\b"
+    r"|\b(?:\d{3}[ -]\d{3}|\d{4,8})\b(?=\D{0,25}\b(?:is your|otp|code|passcode|verification)\b)"
 )
 
 
@@ -63,3 +64,14 @@ def redact_result(result: dict[str, Any]) -> dict[str, Any]:
                 finding["evidence"][name] = REDACTED
     out["redacted"] = True
     return out
+
+
+def redact_snapshot(snapshot):  # (Snapshot) -> Snapshot; typed loosely to keep this module import-light
+    """A copy of a snapshot with every command output scrubbed, for saving or sending to support."""
+    import copy
+
+    clean = copy.deepcopy(snapshot)
+    for out in clean.outputs.values():
+        out.stdout = redact_text(out.stdout)
+    clean.meta.redacted = True
+    return clean
