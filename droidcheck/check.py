@@ -31,6 +31,7 @@ def apply_expected_number(facts: Facts, expected: str | None) -> None:
     """Compare the SMS SIM's number with the one the technician expects (last 9 digits, so that
     +44 7700 900123 and 07700 900123 match)."""
     name = "sim.number_matches_expected"
+    facts["sim.expected_number_given"] = known("sim.expected_number_given", bool(expected))
     if not expected:
         facts[name] = unknown(name, "no expected number given (use --expect-number)")
         return
@@ -45,7 +46,7 @@ def apply_expected_number(facts: Facts, expected: str | None) -> None:
 def finding_to_dict(f: Finding) -> dict[str, Any]:
     d: dict[str, Any] = {
         "rule": f.rule.id, "status": f.status, "severity": f.rule.severity, "area": f.rule.area,
-        "title": f.rule.title, "cause": list(f.rule.cause), "explanation": f.rule.explanation,
+        "title": f.rule.title, "label": f.rule.label, "cause": list(f.rule.cause), "explanation": f.rule.explanation,
         "evidence": dict(f.evidence), "fix": list(f.rule.fix),
     }
     if f.unknown_facts:

@@ -104,6 +104,7 @@ FACTS: tuple[FactSpec, ...] = (
        contract=True),
     _f("sim.phone_number", "str", "the SMS SIM's own number, where the SIM stores it", "isub",
        private=True),
+    _f("sim.expected_number_given", "bool", "the technician gave the number to expect (--expect-number)", ""),
     _f("sim.number_matches_expected", "bool",
        "the SMS SIM's number is the one the technician expects (check --expect-number)", "isub"),
     # amazon

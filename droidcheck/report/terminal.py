@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console, Group
-from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from droidcheck.report.format import evidence_text
 
 STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yellow"),
                 "unknown": ("? UNKNOWN", "magenta"), "pass": ("✓ pass", "green"), "skip": ("– skip", "dim"),
@@ -18,25 +20,8 @@ VERDICT_TEXT = {"fail": ("Problems found that stop codes arriving or being seen"
                 "pass": ("No problem found on the phone: work through the checklist", "bold white on green")}
 
 
-def format_value(value: Any) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        if not value:
-            return "none"
-        if value and isinstance(value[0], dict):
-            return f"{len(value)} item(s)"
-        return ", ".join(map(str, value))
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def _evidence(finding: dict[str, Any]) -> str:
-    parts = [f"{name} = {format_value(v)}" for name, v in finding.get("evidence", {}).items()]
-    return "; ".join(parts)
+    return evidence_text(finding.get("evidence", {}))
 
 
 def _device_line(result: dict[str, Any]) -> str:
@@ -53,12 +38,12 @@ def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> 
                          (f"  [{f['severity']}]", "dim"))
     lines: list[Any] = [head]
     if f.get("evidence"):
-        lines.append(Text("   Evidence: ", style="dim") + Text(_evidence(f)))
-    lines.append(Text("   " + f["explanation"]))
+        lines.append(Padding(Text("Evidence: ", style="dim") + Text(_evidence(f)), (0, 0, 0, 3)))
+    lines.append(Padding(Text(f["explanation"]), (0, 0, 0, 3)))
     for i, step in enumerate(f["fix"], 1):
-        lines.append(Text(f"   → {i}. {step}", style="cyan"))
+        lines.append(Padding(Text(f"→ {i}. {step}", style="cyan"), (0, 0, 0, 3)))
     for e in explained:
-        lines.append(Text(f"   ↳ explains: {e['title']} ({_evidence(e)})", style="dim"))
+        lines.append(Padding(Text(f"↳ also explains: {e['title']} ({_evidence(e)})", style="dim"), (0, 0, 0, 3)))
     return Group(*lines, Text(""))
 
 
@@ -85,21 +70,25 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
         console.print(_cause_block(n, f, explained))
 
     console.print(Text("All checks by area", style="bold underline"))
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    table.add_column("area", style="dim")
-    table.add_column("status")
-    table.add_column("check")
-    table.add_column("evidence", overflow="fold")
+    table = Table(show_header=False, box=None, pad_edge=False, expand=False)
+    table.add_column("status", no_wrap=True)
+    table.add_column("check", ratio=1)
+    table.add_column("evidence", ratio=2, overflow="fold")
+    area = None
     for f in result["findings"]:
         if f["status"] == "manual":
             continue
+        if f["area"] != area:
+            area = f["area"]
+            table.add_row(Text(area, style="bold blue"), "", "")
         label, style = STATUS_STYLE[f["status"]]
         evidence = _evidence(f)
         if f["status"] == "unknown" and f.get("unknown_facts"):
             evidence = "; ".join(f"{k}: {v}" for k, v in f["unknown_facts"].items())
         if f.get("explained_by"):
-            evidence += f" (explained by {f['explained_by']})"
-        table.add_row(f["area"], Text(label, style=style), escape(f["title"]), escape(evidence))
+            evidence += f" (because: {f['explained_by']})"
+        check = f["title"] if f["status"] in ("fail", "warn") else f.get("label", f["title"])
+        table.add_row(Text(f"  {label}", style=style), Text(check), Text(evidence, style="dim"))
     console.print(table)
 
     manual = [f for f in result["findings"] if f["status"] == "manual"]

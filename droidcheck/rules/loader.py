@@ -42,6 +42,7 @@ RULE_FILE_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "id": {"type": "string", "pattern": _ID},
                     "title": {"type": "string", "minLength": 3},
+                    "label": {"type": "string", "minLength": 2},
                     "cause": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"},
                                                              "minItems": 1}]},
                     "severity": {"enum": list(SEVERITIES)},
@@ -180,7 +181,8 @@ def _build(raw: dict[str, Any], area: str, source: str, line: int, lines: Lines,
                       line=_line_of(lines, (*base, "tests", i)))
              for i, t in enumerate(raw.get("tests") or [])]
     return Rule(
-        id=raw["id"], title=raw["title"].strip(), area=area, cause=causes, severity=raw["severity"],
+        id=raw["id"], title=raw["title"].strip(), label=(raw.get("label") or raw["title"]).strip(), area=area,
+        cause=causes, severity=raw["severity"],
         explanation=" ".join(raw["explanation"].split()), fix=[" ".join(f.split()) for f in raw["fix"]],
         fail_when=raw.get("fail_when"), warn_when=raw.get("warn_when"), applies_when=raw.get("applies_when"),
         manual=bool(raw.get("manual", False)), likelihood=int(raw.get("likelihood", 3)),

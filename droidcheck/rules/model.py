@@ -23,7 +23,8 @@ class RuleTest:
 @dataclass
 class Rule:
     id: str
-    title: str
+    title: str  # the problem, as the technician reads it when the rule fails ("Airplane mode is on")
+    label: str  # the neutral name of the check, for lists of passed checks ("Airplane mode")
     area: str
     cause: list[str]
     severity: str
