@@ -91,7 +91,7 @@ def test_sim_command_serves_phones_until_stopped(adb_server):
         assert json.loads(check.stdout)["verdict"]["likely_causes"][0] == "clock-drift"
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     states = {i.serial: i.state for i in adb_server.client.list(extended=True)}
