@@ -1,0 +1,243 @@
+"""The printable report as a PDF, drawn with fpdf2 (pure Python: nothing to install on a shop's Windows PC).
+
+Fonts: fpdf2's core fonts (Helvetica) only cover Latin-1, and neither fpdf2 nor its dependencies ship a
+TrueType font, while system fonts differ between shops. So text is transliterated to Latin-1
+(:func:`latin1`): known symbols get ASCII stand-ins (→ "->", ☐ "[ ]", • "*"), accented letters keep their
+base letter, and anything else (emoji, Devanagari operator names) becomes "?". The HTML report keeps the
+original text; the PDF never fails or prints garbage because of what a phone reported.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+from droidcheck.report.shop import STATUS_LABEL, Report, ShopInfo, area_title, build_report, evidence_text
+
+_SUBSTITUTES = {
+    "→": "->", "←": "<-", "↳": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
+    "…": "...", "•": "*", "·": "\u00b7", "☐": "[ ]", "✓": "ok", "✗": "x", "≥": ">=", "≤": "<=", "×": "x",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+}
+
+COLORS = {"fail": (179, 38, 30), "warn": (168, 107, 0), "unknown": (123, 31, 162), "pass": (46, 125, 50),
+          "skip": (102, 102, 102), "manual": (21, 101, 192)}
+VERDICT_FILL = {"fail": (253, 232, 232), "warn": (255, 244, 214), "pass": (227, 244, 230)}
+
+
+def latin1(text: Any) -> str:
+    """``text`` as something Helvetica can print: Latin-1 only, never an exception."""
+    out: list[str] = []
+    for ch in str(text):
+        if ch in _SUBSTITUTES:
+            out.append(_SUBSTITUTES[ch])
+        elif ord(ch) < 256:
+            out.append(ch if ch.isprintable() or ch in "\n" else " ")
+        else:
+            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
+            out.append(base if base and base.isprintable() else "?")
+    return "".join(out)
+
+
+def _pdf_class() -> type:
+    from fpdf import FPDF
+
+    class ReportPDF(FPDF):
+        digest = ""
+        footer_note = ""
+
+        def footer(self) -> None:
+            self.set_y(-11)
+            self.set_font("Helvetica", "", 7)
+            self.set_text_color(90, 90, 90)
+            self.cell(0, 3.5, latin1(self.footer_note), new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 3.5, latin1(f"Result SHA-256: {self.digest}    page {self.page_no()}/{{nb}}"))
+
+    return ReportPDF
+
+
+def render_pdf(r: Report, paper: str = "A4") -> bytes:
+    """The PDF for an already built report. ``paper`` is "A4" or "Letter"; margins suit both."""
+    from fpdf.enums import XPos, YPos
+
+    pdf = _pdf_class()(format="Letter" if paper.lower() == "letter" else "A4", unit="mm")
+    pdf.digest = r.digest
+    privacy = ("Phone numbers, IMEI/ICCID and codes are hidden." if r.redacted
+               else "NOT REDACTED: may contain phone numbers, IMEI/ICCID or codes.")
+    pdf.footer_note = f"droidcheck {r.version} · {privacy}"
+    pdf.set_margins(13, 12, 13)
+    pdf.set_auto_page_break(True, margin=14)
+    pdf.set_title(latin1(r.title))
+    pdf.set_creator(latin1(f"droidcheck {r.version}"))
+    pdf.add_page()
+    width = pdf.epw
+    nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+
+    def text(s: str, size: float = 9, style: str = "", h: float = 4.2, color: tuple[int, int, int] = (26, 26, 26),
+             indent: float = 0) -> None:
+        pdf.set_font("Helvetica", style, size)
+        pdf.set_text_color(*color)
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.multi_cell(width - indent, h, latin1(s), **nl)
+
+    def heading(s: str) -> None:
+        if pdf.will_page_break(18):
+            pdf.add_page()
+        pdf.ln(2)
+        text(s, 11, "B", 5.5)
+        pdf.set_draw_color(180, 180, 180)
+        pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
+        pdf.ln(1.2)
+
+    # Header: shop left, times and ticket right.
+    top = pdf.get_y()
+    s = r.shop
+    if s.shop:
+        text(s.shop, 14, "B", 6)
+    if s.shop_details:
+        text(s.shop_details, 8, "", 3.8, (85, 85, 85))
+    text(r.title, 11, "B", 5.5)
+    left_bottom = pdf.get_y()
+    right = [f"Printed {r.printed_at}", f"Phone read {r.captured_at} (UTC)"]
+    if s.ticket:
+        right.append(f"Ticket {s.ticket}")
+    if s.technician:
+        right.append(f"Technician {s.technician}")
+    pdf.set_y(top)
+    pdf.set_font("Helvetica", "", 8)
+    pdf.set_text_color(26, 26, 26)
+    for line in right:
+        pdf.set_x(pdf.l_margin + width * 0.5)
+        pdf.multi_cell(width * 0.5, 3.8, latin1(line), align="R", **nl)
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 1)
+    pdf.set_draw_color(26, 26, 26)
+    pdf.set_line_width(0.5)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
+    pdf.set_line_width(0.2)
+    pdf.ln(2)
+
+    # Identity, two pairs per row.
+    pairs = r.identity
+    for i in range(0, len(pairs), 2):
+        y = pdf.get_y()
+        bottoms = []
+        for j, (k, v) in enumerate(pairs[i:i + 2]):
+            x = pdf.l_margin + j * width / 2
+            pdf.set_xy(x, y)
+            pdf.set_font("Helvetica", "", 9)
+            pdf.set_text_color(85, 85, 85)
+            pdf.cell(26, 4.6, latin1(k))
+            pdf.set_font("Helvetica", "B", 9)
+            pdf.set_text_color(26, 26, 26)
+            pdf.multi_cell(width / 2 - 27, 4.6, latin1(v), **nl)
+            bottoms.append(pdf.get_y())
+        pdf.set_y(max(bottoms))
+    pdf.ln(1.5)
+
+    # Verdict.
+    color = COLORS.get(r.verdict, (90, 90, 90))
+    pdf.set_fill_color(*VERDICT_FILL.get(r.verdict, (238, 238, 238)))
+    pdf.set_draw_color(*color)
+    pdf.set_line_width(0.6)
+    pdf.set_text_color(*color)
+    pdf.set_font("Helvetica", "B", 10.5)
+    verdict = r.verdict_text + (f"  ({r.counts})" if r.counts else "")
+    pdf.multi_cell(width, 7, latin1(verdict), border=1, fill=True, padding=(0.5, 2.5), **nl)
+    pdf.set_line_width(0.2)
+    pdf.ln(1)
+    if not r.complete:
+        text("The read was incomplete, so causes may be missing:", 9, "B", 4.4, COLORS["unknown"])
+        for p in r.problems[:8]:
+            text(f"* {p}", 8.5, "", 4, COLORS["unknown"], indent=3)
+
+    heading("Most likely causes")
+    if not r.causes:
+        text("None found on the phone.", 9.5)
+    for c in r.causes:
+        f: dict[str, Any] = c.finding
+        status = str(f.get("status", ""))
+        if pdf.will_page_break(24):
+            pdf.add_page()
+        y0 = pdf.get_y()
+        text(f"{c.rank}. {f.get('title', '')}   [{STATUS_LABEL.get(status, status)}]", 10, "B", 5, indent=3)
+        ev = evidence_text(f)
+        if ev:
+            text(f"Evidence: {ev}", 7.5, "", 3.6, (70, 70, 70), indent=3)
+        if f.get("explanation"):
+            text(str(f["explanation"]), 9, "", 4.1, indent=3)
+        for i, step in enumerate(f.get("fix") or [], 1):
+            text(f"{i}. {step}", 9, "", 4.1, (21, 70, 140), indent=7)
+        for x in c.explained:
+            text(f"Also explained by this: {x.get('title', '')} ({evidence_text(x)})", 8, "I", 3.8,
+                 (85, 85, 85), indent=5)
+        y1 = pdf.get_y()
+        if y1 > y0:  # the bar marks the cause's severity; skipped if the cause broke across pages
+            pdf.set_fill_color(*COLORS.get(status, (90, 90, 90)))
+            pdf.rect(pdf.l_margin, y0 + 0.5, 1.2, y1 - y0 - 0.5, style="F")
+        pdf.ln(1.8)
+
+    heading("All checks by area")
+    pdf.set_font("Helvetica", "", 7.5)
+    pdf.set_draw_color(220, 220, 220)
+    pdf.set_fill_color(255, 255, 255)  # the table fills rows with the current colour unless told otherwise
+    with pdf.table(col_widths=(18, 68, width - 86), width=width, line_height=3.5, first_row_as_headings=True,
+                   borders_layout="HORIZONTAL_LINES", padding=(0.6, 1), text_align="LEFT",
+                   headings_style=_style(bold=True, color=(85, 85, 85))) as table:
+        table.row(["Result", "Checked for", "What the phone showed"])
+        for area, findings in r.areas:
+            row = table.row(style=_style(bold=True, fill=(238, 238, 238)))
+            row.cell(latin1(area_title(area)), colspan=3)
+            for f in findings:
+                status = str(f.get("status", ""))
+                ev = evidence_text(f)
+                if f.get("explained_by"):
+                    ev += f" (explained by {f['explained_by']})"
+                row = table.row()
+                row.cell(latin1(STATUS_LABEL.get(status, status)),
+                         style=_style(bold=status in ("fail", "warn", "unknown"), color=COLORS.get(status)))
+                row.cell(latin1(f.get("title", "")))
+                row.cell(latin1(ev), style=_style(color=(70, 70, 70), size=7))
+
+    if r.checklist:
+        heading("Checklist (no phone can answer these)")
+        for f in r.checklist:
+            if pdf.will_page_break(9):
+                pdf.add_page()
+            y = pdf.get_y()
+            pdf.set_draw_color(40, 40, 40)
+            pdf.rect(pdf.l_margin + 0.5, y + 0.6, 3.4, 3.4)
+            text(str(f.get("title", "")), 9, "B", 4.4, indent=6)
+            first = (f.get("fix") or [""])[0]
+            if first:
+                text(first, 7.5, "", 3.5, (85, 85, 85), indent=6)
+            pdf.ln(0.8)
+
+    if pdf.will_page_break(22):
+        pdf.add_page()
+    pdf.ln(12)
+    y = pdf.get_y()
+    pdf.set_draw_color(40, 40, 40)
+    half = (width - 10) / 2
+    for i, label in enumerate(("Technician signature" + (f" ({s.technician})" if s.technician else ""),
+                               "Customer signature")):
+        x = pdf.l_margin + i * (half + 10)
+        pdf.line(x, y, x + half, y)
+        pdf.set_xy(x, y + 0.8)
+        pdf.set_font("Helvetica", "", 8)
+        pdf.set_text_color(70, 70, 70)
+        pdf.cell(half, 4, latin1(label))
+    return bytes(pdf.output())
+
+
+def _style(bold: bool = False, color: tuple[int, int, int] | None = None,
+           fill: tuple[int, int, int] | None = None, size: float | None = None) -> Any:
+    from fpdf.fonts import FontFace
+
+    return FontFace(emphasis="BOLD" if bold else None, color=color, fill_color=fill, size_pt=size)
+
+
+def to_pdf(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: bool = True, paper: str = "A4",
+           printed_at: datetime | None = None) -> bytes:
+    """The report for ``result`` (already redacted, unless the user asked otherwise) as PDF bytes."""
+    return render_pdf(build_report(result, shop, mask=mask, printed_at=printed_at), paper)

@@ -1,0 +1,232 @@
+"""Shop details for printed reports, and the report content shared by the HTML and PDF renderers.
+
+A repair shop sets its name (and technician) once in ``droidcheck.toml`` or ``droidcheck.yaml`` in the
+user config directory (``platformdirs.user_config_dir("droidcheck")``); command line options override it::
+
+    # droidcheck.toml
+    shop = "Corner Phone Repair"
+    shop_details = "12 High Street, Leeds · 0113 000 0000"
+    technician = "Sam"
+    paper = "Letter"   # PDF paper size; A4 if not set
+
+Both renderers build their pages from :func:`build_report`, so the HTML and the PDF always say the same
+thing, and both print :func:`result_digest` of the exact result they were rendered from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from droidcheck.errors import InputError
+
+CONFIG_NAMES = ("droidcheck.toml", "droidcheck.yaml", "droidcheck.yml")
+
+STATUS_LABEL = {"fail": "FAIL", "warn": "WARN", "unknown": "UNKNOWN", "pass": "pass", "skip": "skip",
+                "manual": "check by hand"}
+VERDICT_TEXT = {"fail": "Problems found that stop codes arriving or being seen",
+                "warn": "Possible problems found",
+                "pass": "No problem found on the phone: work through the checklist"}
+#: Order of areas in the "all checks" section: the ones with failures first would reorder between phones,
+#: which confuses staff comparing printouts, so the order is fixed.
+AREA_ORDER = ("network", "phone-number", "sms-app", "notifications", "background", "time", "software",
+              "security", "account")
+
+
+@dataclass(frozen=True)
+class ShopInfo:
+    """Who printed the report. Every field is optional; empty fields are left out of the page."""
+
+    shop: str = ""
+    shop_details: str = ""
+    technician: str = ""
+    ticket: str = ""
+    paper: str = ""  # PDF paper size: "A4" (default) or "Letter"; the HTML prints on either
+
+    def merged(self, **overrides: str | None) -> ShopInfo:
+        """This info with every non-empty override applied (command line options beat the config file)."""
+        return replace(self, **{k: v for k, v in overrides.items() if v})
+
+
+def config_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("droidcheck"))
+
+
+def load_shop(directory: Path | None = None) -> ShopInfo:
+    """Read the shop config file, if there is one (TOML first, then YAML). No file gives empty info."""
+    directory = directory if directory is not None else config_dir()
+    for name in CONFIG_NAMES:
+        path = directory / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            if name.endswith(".toml"):
+                import tomllib
+
+                data: Any = tomllib.loads(text)
+            else:
+                import yaml
+
+                data = yaml.safe_load(text) or {}
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"cannot read {path}: {exc}", "Fix or delete the file.") from None
+        except Exception as exc:  # yaml.YAMLError, without importing yaml up front
+            raise InputError(f"cannot read {path}: {exc}", "Fix or delete the file.") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path} must hold keys like shop = \"...\"", None)
+        known = {f.name for f in fields(ShopInfo)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(f"{path}: unknown key(s) {', '.join(unknown)}",
+                             f"Known keys: {', '.join(sorted(known))}.")
+        return ShopInfo(**{k: str(v) for k, v in data.items() if v is not None})
+    return ShopInfo()
+
+
+# -- the report content ------------------------------------------------------------------------------
+
+def canonical_json(result: dict[str, Any]) -> str:
+    return json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def result_digest(result: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of ``result``: lets anyone check a printout against the saved result."""
+    return hashlib.sha256(canonical_json(result).encode("utf-8")).hexdigest()
+
+
+def format_value(name: str, value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        if not value:
+            return "none"
+        if isinstance(value[0], dict):
+            return f"{len(value)} item(s)"
+        return ", ".join(map(str, value))
+    if isinstance(value, int | float) and name.endswith("_bytes"):
+        size = float(value)
+        for unit in ("bytes", "KB", "MB", "GB", "TB"):
+            if size < 1024 or unit == "TB":
+                return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+            size /= 1024
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def evidence_text(finding: dict[str, Any]) -> str:
+    """One line of evidence; for unknown checks, why the facts could not be read."""
+    if finding.get("status") == "unknown" and finding.get("unknown_facts"):
+        return "; ".join(f"{k}: {v}" for k, v in finding["unknown_facts"].items())
+    return "; ".join(f"{k} = {format_value(k, v)}" for k, v in (finding.get("evidence") or {}).items())
+
+
+@dataclass
+class Cause:
+    rank: int
+    finding: dict[str, Any]
+    explained: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """Everything a printed report shows, as plain strings (renderers escape them)."""
+
+    shop: ShopInfo
+    title: str
+    printed_at: str
+    captured_at: str
+    identity: list[tuple[str, str]]
+    verdict: str
+    verdict_text: str
+    counts: str
+    complete: bool
+    problems: list[str]
+    causes: list[Cause]
+    areas: list[tuple[str, list[dict[str, Any]]]]
+    checklist: list[dict[str, Any]]
+    digest: str
+    redacted: bool
+    version: str
+
+
+def _operators(result: dict[str, Any]) -> str:
+    facts = result.get("facts") or {}
+    slots = (facts.get("sim.slots") or {}).get("value")
+    names: list[str] = []
+    if isinstance(slots, list):
+        for slot in slots:
+            if isinstance(slot, dict) and slot.get("operator"):
+                names.append(str(slot["operator"]))
+    op = (facts.get("signal.operator") or {}).get("value")
+    if not names and op:
+        names.append(str(op))
+    return " / ".join(dict.fromkeys(names))
+
+
+def build_report(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: bool = True,
+                 printed_at: datetime | None = None) -> Report:
+    """The report for ``result``. ``mask`` hides the middle of the serial (not part of ``redact_result``,
+    because the serial is needed to tell phones apart in JSON; on paper, which leaves the shop, it is not)."""
+    from droidcheck.report.redact import mask_serial
+
+    d = result.get("device") or {}
+    name = " ".join(str(x) for x in (d.get("maker"), d.get("model")) if x) or "unknown phone"
+    android = f"Android {d['android_release']}" if d.get("android_release") else "unknown"
+    if d.get("sdk"):
+        android += f" (API {d['sdk']})"
+    serial = str(d.get("serial") or "")
+    identity = [("Phone", name), ("Android", android),
+                ("Security patch", str(d.get("security_patch") or "unknown")),
+                ("Serial", (mask_serial(serial) if mask else serial) or "unknown")]
+    operators = _operators(result)
+    if operators:
+        identity.append(("Network", operators))
+
+    findings = list(result.get("findings") or [])
+    by_rule = {f.get("rule"): f for f in findings}
+    causes = []
+    for n, rule in enumerate((result.get("verdict") or {}).get("likely_causes") or [], 1):
+        f = by_rule.get(rule)
+        if f is not None:
+            causes.append(Cause(n, f, [by_rule[r] for r in f.get("explains") or [] if r in by_rule]))
+
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        if f.get("status") != "manual":
+            grouped.setdefault(str(f.get("area") or "other"), []).append(f)
+    order = {a: i for i, a in enumerate(AREA_ORDER)}
+    areas = sorted(grouped.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+
+    tally: dict[str, int] = {}
+    for f in findings:
+        tally[f.get("status", "")] = tally.get(f.get("status", ""), 0) + 1
+    counts = ", ".join(f"{tally[s]} {STATUS_LABEL[s].lower()}" for s in ("fail", "warn", "unknown", "pass")
+                       if tally.get(s))
+    verdict = str((result.get("verdict") or {}).get("status") or "unknown")
+    return Report(
+        shop=shop or ShopInfo(), title="SMS code check report",
+        printed_at=(printed_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z").strip(),
+        captured_at=str(result.get("captured_at") or "unknown"), identity=identity, verdict=verdict,
+        verdict_text=VERDICT_TEXT.get(verdict, verdict), counts=counts,
+        complete=bool(result.get("complete", True)), problems=[str(p) for p in result.get("problems") or []],
+        causes=causes, areas=areas, checklist=[f for f in findings if f.get("status") == "manual"],
+        digest=result_digest(result), redacted=bool(result.get("redacted")),
+        version=str(result.get("droidcheck_version") or ""),
+    )
+
+
+AREA_TITLES = {"sms-app": "SMS app", "phone-number": "Phone number"}
+
+
+def area_title(area: str) -> str:
+    return AREA_TITLES.get(area) or area.replace("-", " ").capitalize()
