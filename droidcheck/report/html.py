@@ -11,7 +11,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from droidcheck.report.shop import Report, ShopInfo, area_title, build_report, evidence_text
+from droidcheck.report.shop import Report, ShopInfo, area_title, build_report, check_name, evidence_text
 
 CSS = """
 *{box-sizing:border-box}
@@ -167,8 +167,8 @@ def _all_checks(r: Report) -> str:
             if f.get("explained_by"):
                 ev += f" (explained by {f['explained_by']})"
             rows.append(f'<tr class="r-{_e(status)}"><td class="st">{_badge(status)}</td>'
-                        f'<td class="t">{_e(f.get("title", ""))}</td><td class="ev">{_e(ev)}</td></tr>')
-    head = ('<thead><tr><th>Result</th><th>Checked for</th><th>What the phone showed</th></tr></thead>')
+                        f'<td class="t">{_e(check_name(f))}</td><td class="ev">{_e(ev)}</td></tr>')
+    head = ('<thead><tr><th>Result</th><th>Check</th><th>What the phone showed</th></tr></thead>')
     return f'<table class="all">{head}<tbody>{"".join(rows)}</tbody></table>'
 
 

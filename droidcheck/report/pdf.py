@@ -13,7 +13,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from droidcheck.report.shop import STATUS_LABEL, Report, ShopInfo, area_title, build_report, evidence_text
+from droidcheck.report.shop import STATUS_LABEL, Report, ShopInfo, area_title, build_report, check_name, evidence_text
 
 _SUBSTITUTES = {
     "→": "->", "←": "<-", "↳": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
@@ -184,7 +184,7 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     with pdf.table(col_widths=(18, 68, width - 86), width=width, line_height=3.5, first_row_as_headings=True,
                    borders_layout="HORIZONTAL_LINES", padding=(0.6, 1), text_align="LEFT",
                    headings_style=_style(bold=True, color=(85, 85, 85))) as table:
-        table.row(["Result", "Checked for", "What the phone showed"])
+        table.row(["Result", "Check", "What the phone showed"])
         for area, findings in r.areas:
             row = table.row(style=_style(bold=True, fill=(238, 238, 238)))
             row.cell(latin1(area_title(area)), colspan=3)
@@ -196,7 +196,7 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
                 row = table.row()
                 row.cell(latin1(STATUS_LABEL.get(status, status)),
                          style=_style(bold=status in ("fail", "warn", "unknown"), color=COLORS.get(status)))
-                row.cell(latin1(f.get("title", "")))
+                row.cell(latin1(check_name(f)))
                 row.cell(latin1(ev), style=_style(color=(70, 70, 70), size=7))
 
     if r.checklist:

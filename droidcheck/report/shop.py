@@ -101,33 +101,20 @@ def result_digest(result: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(result).encode("utf-8")).hexdigest()
 
 
-def format_value(name: str, value: Any) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        if not value:
-            return "none"
-        if isinstance(value[0], dict):
-            return f"{len(value)} item(s)"
-        return ", ".join(map(str, value))
-    if isinstance(value, int | float) and name.endswith("_bytes"):
-        size = float(value)
-        for unit in ("bytes", "KB", "MB", "GB", "TB"):
-            if size < 1024 or unit == "TB":
-                return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-            size /= 1024
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def evidence_text(finding: dict[str, Any]) -> str:
     """One line of evidence; for unknown checks, why the facts could not be read."""
     if finding.get("status") == "unknown" and finding.get("unknown_facts"):
         return "; ".join(f"{k}: {v}" for k, v in finding["unknown_facts"].items())
-    return "; ".join(f"{k} = {format_value(k, v)}" for k, v in (finding.get("evidence") or {}).items())
+    from droidcheck.report.format import evidence_text as _plain
+
+    return _plain(finding.get("evidence") or {})
+
+
+def check_name(finding: dict[str, Any]) -> str:
+    """A problem reads as its title ("Airplane mode is on"); anything else as the neutral check name."""
+    if finding.get("status") in ("fail", "warn"):
+        return str(finding.get("title", ""))
+    return str(finding.get("label") or finding.get("title", ""))
 
 
 @dataclass
