@@ -49,6 +49,15 @@ def _items_for(probes: list[Probe], packages: list[str]) -> list[BatchItem]:
     return items
 
 
+def _open_shell(device, script: str, deadline: float):
+    """``shell:`` service with a bounded wait: adbutils' own ``open_shell`` waits up to 600 s for a phone
+    that has stopped answering, whatever the client's timeout."""
+    conn = device.open_transport(timeout=max(0.5, deadline - time.monotonic()))
+    conn.send_command("shell:" + script)
+    conn.check_okay()
+    return conn
+
+
 def _stream(device, script: str, items: list[BatchItem], deadline: float) -> _StreamResult:
     """Send one batch and read its reply as it arrives, watching per-probe and overall limits."""
     from adbutils import AdbError, AdbTimeout
@@ -57,7 +66,7 @@ def _stream(device, script: str, items: list[BatchItem], deadline: float) -> _St
     started = time.monotonic()
     result = _StreamResult(text="", started=started)
     try:
-        conn = device.open_shell(script)
+        conn = _open_shell(device, script, deadline)
     except (AdbError, AdbTimeout, OSError) as exc:
         result.problem = f"could not start the read: {exc}"
         return result

@@ -1,0 +1,144 @@
+"""Check many devices at once: a thread pool bounded overall (``jobs``) and per server (``per_server``).
+
+Reading a phone is almost all waiting on sockets, so threads suffice; a server semaphore keeps one lab
+host from being flooded while another sits idle. Each device runs in isolation: ``read_device`` never
+raises for device trouble and honours the per-device deadline, and anything unexpected is caught here and
+recorded as that device's problem, so one bad phone only ever affects its own row.
+
+Every device is persisted (``RunStore.record``) the moment it finishes, from its worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from droidcheck.check import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, check_snapshot, exit_code
+from droidcheck.fleet.plan import Target
+from droidcheck.fleet.progress import Progress
+from droidcheck.fleet.store import RunStore, utc_now
+from droidcheck.rules.model import Rule
+
+PASSED, FAILED, INCOMPLETE, NOT_READY = "passed", "failed", "incomplete", "not ready"
+STATUS_EXIT = {PASSED: EXIT_OK, FAILED: EXIT_FAILED, INCOMPLETE: EXIT_INCOMPLETE, NOT_READY: EXIT_INCOMPLETE}
+#: Statuses ``--retry-failed`` checks again: the phone could not be read (fully).
+RETRYABLE = (INCOMPLETE, NOT_READY)
+
+
+@dataclass
+class FleetOptions:
+    jobs: int = 16
+    per_server: int = 8
+    deadline_s: float = 60.0
+    redact: bool = True
+
+
+def _stub_result(t: Target, problem: str, status: str) -> dict[str, Any]:
+    """A result-shaped document for a device that could not be read, so reports treat it uniformly."""
+    return {"device": {"serial": t.serial, "model": t.model, "adb_server": t.server, "transport": t.transport},
+            "captured_at": utc_now(), "complete": False, "problems": [problem], "findings": [],
+            "verdict": {"status": status, "likely_causes": []}, "timing": {"read_s": 0.0}}
+
+
+def _line(t: Target, status: str, result: dict[str, Any], attempt: str) -> dict[str, Any]:
+    titles = {f["rule"]: f["title"] for f in result.get("findings", [])}
+    causes = result["verdict"].get("likely_causes", [])
+    return {
+        "key": t.key, "server": t.server, "serial": t.serial, "label": t.label, "group": t.group,
+        "model": result["device"].get("model") or t.model, "status": status, "exit_code": STATUS_EXIT[status],
+        "verdict": result["verdict"]["status"], "likely_causes": causes,
+        "cause_titles": [titles.get(c, c) for c in causes], "hint": t.hint,
+        "problems": result.get("problems", [])[:5], "read_s": result.get("timing", {}).get("read_s", 0.0),
+        "finished_at": utc_now(), "attempt": attempt,
+    }
+
+
+def record_not_ready(store: RunStore, t: Target, attempt: str, redact: bool = True) -> dict[str, Any]:
+    problem = f"{t.state}: {t.hint}" if t.hint else t.state
+    result = _stub_result(t, problem, NOT_READY)
+    line = _line(t, NOT_READY, result, attempt)
+    store.record(line, result, None)
+    return line
+
+
+def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions, progress: Progress,
+              server_slot: threading.Semaphore, attempt: str) -> dict[str, Any]:
+    from adbutils import AdbClient
+
+    from droidcheck.adb.connection import parse_address
+    from droidcheck.collect.collector import read_device
+    from droidcheck.report.redact import redact_result
+
+    snapshot = None
+    try:
+        with server_slot:
+            progress.update(t.key, "reading")
+            address = parse_address(t.server)
+            # a fresh client per device (never shared across threads); its socket timeout must not
+            # outlast the device's deadline, or a stalled phone could hold its worker past it
+            client = AdbClient(host=address.host, port=address.port,
+                               socket_timeout=max(1.0, min(10.0, opts.deadline_s)))
+            device = client.device(t.serial)
+            snap = read_device(device, serial=t.serial, adb_server=t.server, transport=t.transport,
+                               deadline_s=opts.deadline_s)
+        progress.update(t.key, "evaluating")
+        result = check_snapshot(snap, rules)
+        status = {EXIT_OK: PASSED, EXIT_FAILED: FAILED}.get(exit_code(result), INCOMPLETE)
+        snapshot: dict[str, Any] | None = snap.to_dict()
+    except Exception as exc:  # a bug or an unforeseen adb reply must not take the fleet down
+        result = _stub_result(t, f"could not check this device: {type(exc).__name__}: {exc}", INCOMPLETE)
+        status = INCOMPLETE
+    if opts.redact:
+        from droidcheck.report.redact import redact_value
+
+        result = redact_result(result)
+        snapshot = redact_value(snapshot) if snapshot is not None else None
+    snapshot_json = json.dumps(snapshot, indent=1, ensure_ascii=False) if snapshot is not None else None
+    line = _line(t, status, result, attempt)
+    store.record(line, result, snapshot_json)
+    progress.update(t.key, "done" if status in (PASSED, FAILED) else "failed", status)
+    return line
+
+
+def run_targets(targets: list[Target], rules_for: Callable[[Target], list[Rule]], store: RunStore,
+                opts: FleetOptions, progress: Progress, attempt: str) -> list[dict[str, Any]]:
+    """Check ``targets``; returns the lines recorded (also persisted as they finish)."""
+    lines: list[dict[str, Any]] = []
+    for t in targets:
+        progress.add(t.key, f"{t.label or t.serial} @ {t.server}")
+    ready = [t for t in targets if t.state == "device"]
+    for t in targets:
+        if t.state != "device":
+            lines.append(record_not_ready(store, t, attempt, opts.redact))
+            progress.update(t.key, "failed", NOT_READY)
+    slots = {s: threading.Semaphore(max(1, opts.per_server)) for s in {t.server for t in ready}}
+    pool = ThreadPoolExecutor(max_workers=max(1, min(opts.jobs, len(ready) or 1)),
+                              thread_name_prefix="droidcheck-fleet")
+    try:
+        futures = [pool.submit(check_one, t, rules_for(t), store, opts, progress, slots[t.server], attempt)
+                   for t in ready]
+        pending = set(futures)
+        while pending:  # short waits keep the main thread responsive to Ctrl-C
+            _done, pending = wait(pending, timeout=0.2)
+        lines += [f.result() for f in futures]
+    finally:
+        # on Ctrl-C: drop what has not started; devices being read finish within their deadline
+        pool.shutdown(wait=False, cancel_futures=True)
+    return lines
+
+
+def fleet_exit_code(statuses: list[str]) -> int:
+    """Like ``check``: 3 if any device is incomplete or not ready, else 1 if any failed, else 0."""
+    codes = {STATUS_EXIT[s] for s in statuses}
+    if EXIT_INCOMPLETE in codes:
+        return EXIT_INCOMPLETE
+    return EXIT_FAILED if EXIT_FAILED in codes else EXIT_OK
+
+
+def elapsed(t0: float) -> float:
+    return round(time.monotonic() - t0, 3)

@@ -1,0 +1,83 @@
+"""What a fleet run found: counts by status, the most common causes, per-device rows.
+
+Built from the run directory alone (results.jsonl + per-device result.json), so a resumed or retried run
+summarises everything it holds, not just the devices checked this time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from droidcheck.fleet.runner import FAILED, INCOMPLETE, NOT_READY, PASSED, fleet_exit_code
+from droidcheck.fleet.store import RunStore, _write_atomic
+
+STATUS_ORDER = (FAILED, INCOMPLETE, NOT_READY, PASSED)
+
+
+def build_summary(store: RunStore) -> dict[str, Any]:
+    records = store.records()
+    planned = [d["key"] for d in store.manifest.get("devices", [])]
+    rows = sorted(records.values(), key=lambda r: (STATUS_ORDER.index(r["status"]), r["key"]))
+    counts = Counter(r["status"] for r in rows)
+    causes: Counter[tuple[str, str]] = Counter()
+    for r in rows:
+        for rule, title in zip(r.get("likely_causes", []), r.get("cause_titles", []), strict=False):
+            causes[(rule, title)] += 1
+    return {
+        "run_id": store.manifest.get("run_id"), "started": store.manifest.get("started"),
+        "finished": store.manifest.get("finished"), "servers": store.manifest.get("servers", []),
+        "server_errors": store.manifest.get("server_errors", {}),
+        "counts": {s: counts.get(s, 0) for s in STATUS_ORDER} | {"total": len(rows)},
+        "not_checked": [k for k in planned if k not in records],
+        "common_causes": [{"rule": rule, "title": title, "devices": n} for (rule, title), n in causes.most_common()],
+        "exit_code": fleet_exit_code([r["status"] for r in rows]) if rows else 0,
+        "devices": [{k: r.get(k) for k in ("key", "server", "serial", "label", "group", "model", "status",
+                                           "verdict", "likely_causes", "cause_titles", "hint", "problems")}
+                    for r in rows],
+    }
+
+
+def write_reports(store: RunStore, summary: dict[str, Any]) -> None:
+    from droidcheck.report.junit import to_junit
+
+    _write_atomic(store.path / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
+    results = [r for r in (store.result_of(d["key"]) for d in summary["devices"]) if r is not None]
+    _write_atomic(store.path / "junit.xml", to_junit(results))
+
+
+def render_summary(summary: dict[str, Any], run_dir: Path, console: Any = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or Console()
+    style = {PASSED: "green", FAILED: "red", INCOMPLETE: "yellow", NOT_READY: "yellow"}
+    table = Table(title=f"Fleet run {summary['run_id']}", title_justify="left")
+    for col in ("device", "server", "model", "status", "most likely cause / what to do"):
+        table.add_column(col, overflow="fold")
+    for d in summary["devices"]:
+        if d["status"] == NOT_READY:
+            why = d.get("hint") or "; ".join(d.get("problems") or [])
+        elif d["status"] == INCOMPLETE:
+            why = "; ".join((d.get("problems") or [])[:2])
+        else:
+            why = (d.get("cause_titles") or ["none"])[0]
+        table.add_row(d.get("label") or d["serial"], d["server"], d.get("model") or "",
+                      Text(d["status"], style=style[d["status"]]), why)
+    console.print(table)
+    c = summary["counts"]
+    console.print(f"{c['total']} device(s): " + ", ".join(f"{c[s]} {s}" for s in STATUS_ORDER))
+    if summary["common_causes"]:
+        causes = Table("cause", "devices", title="Most common causes across the fleet", title_justify="left")
+        for item in summary["common_causes"][:10]:
+            causes.add_row(f"{item['title']} ({item['rule']})", str(item["devices"]))
+        console.print(causes)
+    for server, err in summary.get("server_errors", {}).items():
+        console.print(Text(f"server {server} did not answer: {err}", style="yellow"))
+    if summary["not_checked"]:
+        console.print(Text(f"{len(summary['not_checked'])} planned device(s) not checked yet: "
+                           f"droidcheck fleet --resume {run_dir}", style="yellow"))
+    console.print(Text(f"results: {run_dir}", style="dim"))
