@@ -16,8 +16,17 @@ REDACTED = "[redacted]"
 
 _ICCID = re.compile(r"(?<![\w.])89\d{16,18}(?![\w.])")
 _IMEI = re.compile(r"(?<![\w.])\d{15}(?![\w.])")
-# International or long national numbers, allowing spaces, dashes, dots and brackets between digits.
-_PHONE = re.compile(r"(?<![\w.:/-])(?:\+|00)\d[\d ()\-]{6,17}\d(?![\w.])|(?<![\w.:/-])0\d{9,10}(?![\w.])")
+# International or long national numbers, allowing spaces, dashes and brackets between digits. What
+# comes before is checked in ``_phone`` rather than by a look-behind, which made this pass 5x slower.
+_PHONE = re.compile(r"(?:\+|00)\d[\d ()\-]{6,17}\d(?![\w.])|0\d{9,10}(?![\w.])")
+_NOT_BEFORE_PHONE = frozenset("_.:/-")
+
+
+def _phone(m: re.Match[str]) -> str:
+    before = m.string[m.start() - 1] if m.start() else " "
+    return m.group(0) if before.isalnum() or before in _NOT_BEFORE_PHONE else REDACTED
+
+
 # A 4-8 digit code near the words that name one, in either order.
 _OTP = re.compile(
     r"(?i)(\b(?:otp|code|passcode|verification|one[- ]time|password|pin)\b\D{0,25}?)"
@@ -26,10 +35,15 @@ _OTP = re.compile(
 )
 
 
+_TWO_DIGITS = re.compile(r"\d\d")
+
+
 def redact_text(text: str) -> str:
+    if not _TWO_DIGITS.search(text):  # most strings (titles, explanations, fix steps) hold nothing to hide
+        return text
     text = _ICCID.sub(REDACTED, text)
     text = _IMEI.sub(REDACTED, text)
-    text = _PHONE.sub(REDACTED, text)
+    text = _PHONE.sub(_phone, text)
     return _OTP.sub(lambda m: (m.group(1) or "") + REDACTED, text)
 
 
@@ -68,10 +82,11 @@ def redact_result(result: dict[str, Any]) -> dict[str, Any]:
 
 def redact_snapshot(snapshot):  # (Snapshot) -> Snapshot; typed loosely to keep this module import-light
     """A copy of a snapshot with every command output scrubbed, for saving or sending to support."""
-    import copy
+    from dataclasses import replace
 
-    clean = copy.deepcopy(snapshot)
-    for out in clean.outputs.values():
-        out.stdout = redact_text(out.stdout)
-    clean.meta.redacted = True
+    from droidcheck.snapshot import Snapshot
+
+    clean = Snapshot(meta=replace(snapshot.meta, problems=list(snapshot.meta.problems), redacted=True))
+    for out in snapshot.outputs.values():
+        clean.add(replace(out, stdout=redact_text(out.stdout)))
     return clean
