@@ -1,0 +1,111 @@
+"""Run a fix's commands on the phone and decide whether they worked.
+
+Exit status travels in the output (``cmd 2>&1; echo MARK$?``) because the shell protocol of older phones
+(and adb's v1 shell) has no exit code. A command counts as failed when it exits non-zero *or* prints one
+of the refusals Android prints with exit code 0 on some versions (``Security exception``, ``Unknown
+command``, ``Error: …``, ``Permission Denial``…).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from droidcheck.fix.actions import Step
+
+MARK = "__DROIDCHECK_RC="
+COMMAND_TIMEOUT_S = 20.0
+_REFUSALS = re.compile(r"Security ?exception|Permission Denial|Unknown command|No shell command implementation|"
+                       r"^Error:|Exception occurred|Can't find service|inaccessible or not found",
+                       re.I | re.M)
+
+_TELLING = re.compile(r"Exception:|Security exception|Permission Denial|Unknown command|^Error:|Can't find service",
+                      re.I)
+
+
+@dataclass
+class CommandResult:
+    command: str
+    rc: int | None
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0 and not _REFUSALS.search(self.output)
+
+    def why(self) -> str:
+        lines = [ln.strip() for ln in self.output.splitlines() if ln.strip()]
+        # "Exception occurred while executing 'grant':" is followed by the line that says what happened
+        telling = [ln for ln in lines if _TELLING.search(ln)]
+        first = (telling or lines or [""])[0]
+        if self.rc is None:
+            return f"'{self.command}': {first or 'no answer from the phone'}"
+        return f"'{self.command}' exit {self.rc}" + (f": {first}" if first else "")
+
+
+@dataclass
+class Outcome:
+    """What happened to one step on the phone."""
+
+    applied: bool
+    why: str = ""
+    before: dict[str, str] = field(default_factory=dict)
+    after: dict[str, str] = field(default_factory=dict)
+    results: list[CommandResult] = field(default_factory=list)
+    undo: list[str] = field(default_factory=list)
+
+
+def run(device: Any, command: str) -> CommandResult:
+    """Run one shell command line; never raises for a phone-side failure."""
+    from adbutils import AdbError, AdbTimeout
+
+    try:
+        text = device.shell(f"{command} 2>&1; echo \"{MARK}$?\"", timeout=COMMAND_TIMEOUT_S)
+    except (AdbError, AdbTimeout, OSError) as exc:
+        return CommandResult(command, None, f"{type(exc).__name__}: {exc}")
+    text = str(text).replace("\r", "")
+    m = re.search(rf"{re.escape(MARK)}(\d+)\s*$", text)
+    if m is None:
+        return CommandResult(command, None, text.strip() or "the command's exit status never arrived")
+    return CommandResult(command, int(m.group(1)), text[:m.start()].strip())
+
+
+def read_values(device: Any, reads: dict[str, str]) -> dict[str, str]:
+    """label -> what the read command printed (first 300 characters), or '?' when it could not be read."""
+    out: dict[str, str] = {}
+    for label, command in reads.items():
+        r = run(device, command)
+        out[label] = r.output.strip()[:300] if r.rc == 0 else "?"
+    return out
+
+
+def apply_step(device: Any, step: Step) -> Outcome:
+    """Read the value, run the commands in order (stopping at the first refusal), read it again."""
+    if step.kind == "refused":
+        return Outcome(False, f"refused: {step.note}")
+    before = read_values(device, step.reads)
+    outcome = Outcome(False, before=before)
+    for command in step.commands:
+        result = run(device, command)
+        outcome.results.append(result)
+        if not result.ok:
+            outcome.why = f"failed on the phone: {result.why()}"
+            break
+    else:
+        outcome.applied = True
+        outcome.why = "screen opened; the customer must finish on the phone" if step.kind == "guided" else "done"
+    outcome.after = read_values(device, step.reads)
+    if step.kind == "auto" and step.undo is not None and outcome.results:
+        outcome.undo = step.undo(before)  # also after a partial failure: the commands that ran are undone
+    return outcome
+
+
+def run_undo(device: Any, commands: list[str]) -> tuple[bool, list[CommandResult], str]:
+    results: list[CommandResult] = []
+    for command in commands:
+        r = run(device, command)
+        results.append(r)
+        if not r.ok:
+            return False, results, f"failed on the phone: {r.why()}"
+    return True, results, "restored"

@@ -1,0 +1,123 @@
+"""``droidcheck fix``: the CLI command. Light at import time (the CLI imports this module on start-up);
+everything heavy is imported inside the command."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def _connect(adb: str | None, serial: str | None) -> tuple[Any, Any, str, str]:
+    """(adb device, entry, serial, server address) for the phone chosen like every other command."""
+    from droidcheck.adb.connection import choose_device, client_for, list_devices, resolve_address
+
+    address = resolve_address(adb)
+    entry = choose_device(list_devices(address), serial)
+    return client_for(address).device(entry.serial), entry, entry.serial, str(address)
+
+
+def _checker(device: Any, entry: Any, address: str) -> Callable[[], dict[str, Any]]:
+    from droidcheck.check import check_snapshot
+    from droidcheck.collect.collector import read_device
+    from droidcheck.rules.loader import load_rules
+
+    rules = load_rules()
+
+    def check() -> dict[str, Any]:
+        snap = read_device(device, serial=entry.serial, adb_server=address, transport=entry.transport)
+        return check_snapshot(snap, rules)
+
+    return check
+
+
+def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:PORT.")] = None,
+        serial: Annotated[str | None, typer.Option("-s", "--serial", help="Device serial.")] = None,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply every fix without asking (labs).")] = False,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the fixes; change nothing.")] = False,
+        only: Annotated[list[str] | None, typer.Option("--only", help="Apply only this fix (repeatable, or "
+                                                       "comma-separated).")] = None,
+        log: Annotated[Path | None, typer.Option("--log", help="Audit log file (JSON Lines; default "
+                                                 "droidcheck-fix-<serial>-<UTC time>.jsonl here).")] = None,
+        undo: Annotated[Path | None, typer.Option("--undo", help="Restore the values a previous fix log "
+                                                  "recorded.")] = None,
+        output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the re-check result "
+                                                    "(JSON, with 'changes') here.")] = None,
+        settle: Annotated[float | None, typer.Option("--settle", min=0, help="Seconds to wait before the "
+                                                     "re-check (default: what the fixes need).")] = None) -> None:
+    """Apply safe fixes for the findings, with consent; re-check to prove they worked; undo with --undo.
+
+    Exit codes: 0 every fix applied made its findings pass, 1 a fix failed or did not help,
+    2 usage or connection error.
+    """
+    from droidcheck.fix.audit import AuditLog, default_log_path
+
+    if undo is not None and (dry_run or only):
+        raise typer.BadParameter("--undo cannot be combined with --dry-run or --only", param_hint="--undo")
+    if undo is not None:
+        _undo(undo, adb, serial, log)
+        return
+    device, entry, chosen, address = _connect(adb, serial)
+    check = _checker(device, entry, address)
+    result = check()
+    audit = None if dry_run else AuditLog(log or default_log_path(chosen))
+    from droidcheck.fix.session import run_fix
+
+    try:
+        run = run_fix(result, device, chosen, recheck=check, log=audit, say=print,
+                      confirm=(lambda _q: True) if yes else (lambda q: typer.confirm(q, default=False)),
+                      only=only, dry_run=dry_run, settle_s=settle,
+                      wait_for_customer=None if yes or not sys.stdin.isatty() else _wait_for_customer)
+    finally:
+        if audit is not None:
+            audit.close()
+    if audit is not None and run.records:
+        print(f"audit log: {audit.path}")
+    if output is not None and run.result_after is not None:
+        _write_json(run.result_after, output)
+    raise typer.Exit(run.exit_code)
+
+
+def _wait_for_customer() -> None:
+    typer.prompt("Settings screens were opened on the phone. Press Enter when the customer has finished",
+                 default="", show_default=False)
+
+
+def _write_json(result: dict[str, Any], path: Path) -> None:
+    import json
+
+    from droidcheck.errors import InputError
+    from droidcheck.report.redact import redact_result
+
+    try:
+        path.write_text(json.dumps(redact_result(result), indent=2, ensure_ascii=False), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _undo(path: Path, adb: str | None, serial: str | None, log: Path | None) -> None:
+    from droidcheck.errors import InputError
+    from droidcheck.fix.audit import AuditLog, default_log_path, read_log
+    from droidcheck.fix.session import run_undo_log
+
+    records = read_log(path)
+    serials = {r.get("serial") for r in records}
+    logged = next(iter(serials)) if len(serials) == 1 else None
+    if serial and logged and serial != logged:
+        raise InputError(f"{path} records changes to {logged}, not {serial}")
+    device, _entry, chosen, _address = _connect(adb, serial or logged)
+    audit = AuditLog(log or default_log_path(chosen, prefix="droidcheck-undo"))
+    try:
+        code = run_undo_log(records, device, chosen, log=audit, say=print)
+    finally:
+        audit.close()
+    print(f"audit log: {audit.path}")
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer, guard: Callable[..., Any]) -> None:
+    app.command("fix")(guard(fix))

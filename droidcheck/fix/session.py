@@ -1,0 +1,177 @@
+"""One ``droidcheck fix`` run: check, plan, ask, apply, re-check, report; and ``--undo``.
+
+Kept apart from the CLI so it can be driven by a library caller with its own ``confirm`` and ``say``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from droidcheck.fix.apply import Outcome, apply_step, read_values, run_undo
+from droidcheck.fix.audit import AuditLog, change_entry
+from droidcheck.fix.plan import PlannedFix, plan_fixes
+
+Say = Callable[[str], None]
+Confirm = Callable[[str], bool]
+#: ``recheck()`` reads the phone again and returns a fresh check result.
+Recheck = Callable[[], dict[str, Any]]
+
+
+@dataclass
+class FixRun:
+    result_before: dict[str, Any]
+    planned: list[PlannedFix] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    result_after: dict[str, Any] | None = None
+    exit_code: int = 0
+
+
+def describe(p: PlannedFix) -> list[str]:
+    s = p.step
+    rev = "reversible (fix --undo)" if s.reversible else ("nothing to undo" if s.kind == "guided" else
+                                                          "not reversible")
+    targets = ", ".join(f"{f['rule']} ({f['status']})" for f in p.findings)
+    lines = [f"[{s.action}] {s.summary}", f"    for: {targets}"]
+    if s.kind == "refused":
+        lines.append(f"    cannot be done on this phone: {s.note}")
+        return lines
+    lines += [f"    $ adb shell {c}" for c in s.commands]
+    lines.append(f"    {'opens a settings screen' if s.kind == 'guided' else 'changes the phone'}; {rev}")
+    if s.instruction:
+        lines.append(f"    customer: {s.instruction}")
+    if s.note:
+        lines.append(f"    note: {s.note}")
+    return lines
+
+
+def _record(serial: str, p: PlannedFix, outcome: Outcome | None, why: str) -> dict[str, Any]:
+    s = p.step
+    o = outcome or Outcome(False)
+    return {"serial": serial, "mode": "fix", "fix": s.action, "kind": s.kind, "summary": s.summary,
+            "findings": p.findings, "commands": list(s.commands), "reads": dict(s.reads),
+            "outputs": [{"command": r.command, "rc": r.rc, "output": r.output} for r in o.results],
+            "before": o.before, "after": o.after, "applied": o.applied, "why": why,
+            "reversible": bool(o.undo), "undo": o.undo,
+            "instruction": s.instruction, "note": s.note}
+
+
+def status_of(result: dict[str, Any] | None, rule: str) -> str:
+    for f in (result or {}).get("findings", []):
+        if f["rule"] == rule:
+            return str(f["status"])
+    return "absent"
+
+
+def run_fix(result: dict[str, Any], device: Any, serial: str, *, recheck: Recheck, log: AuditLog | None,
+            confirm: Confirm, say: Say, only: list[str] | None = None, dry_run: bool = False,
+            settle_s: float | None = None, wait_for_customer: Callable[[], None] | None = None) -> FixRun:
+    planned, missing = plan_fixes(result, only)
+    run = FixRun(result, planned)
+    for name in missing:
+        say(f"note: a rule names the fix '{name}', which this version of droidcheck does not have")
+    if not planned:
+        say("No automatic fixes apply to this phone's findings.")
+        return run
+    say(f"{len(planned)} fix(es) apply:")
+    for p in planned:
+        for line in describe(p):
+            say(line)
+    if dry_run:
+        say("Dry run: nothing was changed on the phone.")
+        return run
+
+    guided_opened = False
+    for p in planned:
+        if p.step.kind == "refused":
+            rec = _record(serial, p, None, f"refused: {p.step.note}")
+        elif not confirm(f"Apply '{p.step.action}'?"):
+            rec = _record(serial, p, None, "declined")
+        else:
+            outcome = apply_step(device, p.step)
+            rec = _record(serial, p, outcome, outcome.why)
+            guided_opened |= outcome.applied and p.step.kind == "guided"
+            say(f"{'applied' if outcome.applied else 'NOT applied'}: {p.step.action} – {outcome.why}")
+            if outcome.applied and p.step.instruction:
+                say(f"    customer: {p.step.instruction}")
+        run.records.append(log.write(rec) if log else rec)
+
+    if guided_opened and wait_for_customer is not None:
+        wait_for_customer()
+    acted = [p for p, r in zip(planned, run.records, strict=True) if r["applied"]]
+    wait = settle_s if settle_s is not None else max((p.step.settle_s for p in acted), default=0.0)
+    if wait > 0:
+        time.sleep(wait)
+    after = recheck()
+    after["changes"] = [change_entry(r) for r in run.records]
+    run.result_after = after
+    run.exit_code = _exit_code(planned, run.records, after)
+    _show_before_after(planned, result, after, say)
+    return run
+
+
+def _exit_code(planned: list[PlannedFix], records: list[dict[str, Any]], after: dict[str, Any]) -> int:
+    """0 when every fix that was not declined left its findings passing (or no longer applying)."""
+    for p, rec in zip(planned, records, strict=True):
+        if rec["why"] == "declined":
+            continue
+        if any(status_of(after, rule) not in ("pass", "skip", "absent") for rule in p.rules):
+            return 1
+        if not rec["applied"]:
+            return 1
+    return 0
+
+
+def _show_before_after(planned: list[PlannedFix], before: dict[str, Any], after: dict[str, Any], say: Say) -> None:
+    say("")
+    say("Re-check:")
+    targeted = [rule for p in planned for rule in p.rules]
+    others = [f["rule"] for f in before.get("findings", [])
+              if f["rule"] not in targeted and f["status"] != status_of(after, f["rule"])]
+    for rule in targeted + others:
+        b, a = status_of(before, rule), status_of(after, rule)
+        mark = "fixed" if a == "pass" and b in ("fail", "warn") else ("still " + a if a == b else "now " + a)
+        say(f"  {rule:34} {b:>7} -> {a:<7} {mark}{'' if rule in targeted else '  (side effect)'}")
+    say(f"verdict: {before['verdict']['status']} -> {after['verdict']['status']}")
+
+
+# -- undo ------------------------------------------------------------------------------------------------
+
+def run_undo_log(records: list[dict[str, Any]], device: Any, serial: str, *, log: AuditLog | None,
+                 say: Say) -> int:
+    """Undo the applied, reversible fixes of a log (newest first); say which cannot be undone."""
+    fixes = [r for r in records if r.get("mode", "fix") == "fix" and (r.get("applied") or r.get("undo"))]
+    if not fixes:
+        say("The log records no change to undo.")
+        return 0
+    failed = False
+    for rec in reversed(fixes):
+        name = rec.get("fix", "?")
+        if rec.get("kind") == "guided":
+            say(f"cannot undo {name}: droidcheck only opened a settings screen; whatever the customer changed "
+                "there must be changed back by hand")
+            continue
+        commands = list(rec.get("undo") or [])
+        if not commands:
+            say(f"nothing to undo for {name}: the value before was already the fixed one "
+                f"({_values(rec.get('before'))})" if rec.get("before") else f"cannot undo {name}: not reversible")
+            continue
+        ok, results, why = run_undo(device, commands)
+        reads = dict(rec.get("reads") or {})
+        entry = {"serial": serial, "mode": "undo", "fix": name, "kind": "auto", "summary": f"undo {name}",
+                 "findings": rec.get("findings", []), "commands": commands,
+                 "outputs": [{"command": r.command, "rc": r.rc, "output": r.output} for r in results],
+                 "before": rec.get("after", {}), "after": read_values(device, reads) if reads else {},
+                 "restored_to": rec.get("before", {}), "applied": ok, "why": why,
+                 "reversible": False, "undo": []}
+        if log:
+            log.write(entry)
+        say(f"{'undone' if ok else 'NOT undone'}: {name} – {why} (back to {_values(rec.get('before'))})")
+        failed |= not ok
+    return 1 if failed else 0
+
+
+def _values(values: dict[str, str] | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in (values or {}).items()) or "-"
