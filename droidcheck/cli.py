@@ -164,10 +164,10 @@ def _load_rules(rules: list[Path] | None, only_rules: list[Path] | None):
 
 
 def load_input(path: Path):
-    """A snapshot from a file (droidcheck snapshot; other formats are detected by content)."""
-    from droidcheck.snapshot import Snapshot
+    """A snapshot from a file: a droidcheck snapshot, a bug report zip or its text (told apart by content)."""
+    from droidcheck.offline import load_input as load_any
 
-    return Snapshot.load(path)
+    return load_any(path)
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -28,7 +28,8 @@ class CommandOutput:
       * ``ok`` – the command ran to the end (``exit_code`` is its exit status);
       * ``timeout`` – it was stopped by its time limit; ``stdout`` holds what it printed until then;
       * ``lost`` – the phone went away (or the overall deadline passed) before or while it ran;
-      * ``error`` – the command could not be started (``error`` says why).
+      * ``error`` – the command could not be started (``error`` says why);
+      * ``unavailable`` – the source (a bug report) does not contain this output (``error`` says why).
     """
 
     probe: str
@@ -87,6 +88,8 @@ class Snapshot:
             return f"'{out.command}' timed out after {out.duration_s:.1f} s"
         if out.status == "lost":
             return f"the phone was lost before '{out.command}' finished"
+        if out.status == "unavailable":
+            return out.error or f"'{out.command}' is not in this source"
         if out.status == "error":
             return f"'{out.command}' failed: {out.error}"
         return f"'{out.command}' gave no usable output"

@@ -1,0 +1,75 @@
+"""``droidcheck recheck``: the CLI command. Light at import time (the CLI imports this module on start-up);
+everything heavy is imported inside the command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def recheck(directory: Annotated[Path, typer.Argument(help="Folder (searched recursively) or file: droidcheck "
+                                                      "snapshots, bug report zips or text, fleet run folders.")],
+            rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory (same id "
+                                                             "overrides).")] = None,
+            only_rules: Annotated[list[Path] | None, typer.Option("--only-rules", help="Use only these rule "
+                                                                  "directories.")] = None,
+            fmt: Annotated[str, typer.Option("--format", "-f", help="terminal or json.")] = "terminal",
+            output: Annotated[Path | None, typer.Option("-o", "--output", help="Write one result JSON per "
+                                                        "input into this folder.")] = None,
+            no_redact: Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, IMEI/ICCID and "
+                                                    "codes in the written results.")] = False) -> None:
+    """Re-check saved snapshots and bug reports with the current (or given) rules; no phone needed.
+
+    Prints one line per file: device, verdict and the most likely cause. Writes nothing unless -o is given.
+    Exit codes: 0 nothing failed, 1 a check failed (or a file could not be read), 2 no inputs found.
+    """
+    if fmt not in ("terminal", "json"):
+        raise typer.BadParameter("choose terminal or json", param_hint="--format")
+    from droidcheck.errors import InputError
+    from droidcheck.offline.recheck import recheck as run_recheck
+    from droidcheck.offline.recheck import summary_rows, write_results
+    from droidcheck.rules.loader import load_rules
+
+    if not directory.exists():
+        raise InputError(f"{directory} does not exist")
+    rule_set = load_rules(extra_dirs=rules, only_dirs=only_rules)
+    run = run_recheck(directory, rule_set)
+    if not run.items:
+        raise InputError(f"no snapshots or bug reports found in {directory}",
+                         "droidcheck looks for snapshot JSON (droidcheck snapshot -o FILE, fleet runs' "
+                         "devices/*/snapshot.json) and bug reports (adb bugreport FILE.zip).")
+    rows = summary_rows(run)
+    if fmt == "json":
+        import json
+
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        _print_table(rows, run.items)
+    if output is not None:
+        written = write_results(run, output, redact=not no_redact)
+        print(f"wrote {len(written)} result(s) to {output}")
+    raise typer.Exit(run.exit_code)
+
+
+def _print_table(rows: list[dict[str, str]], items: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from droidcheck.report.redact import redact_text
+
+    style = {"fail": "bold red", "warn": "yellow", "pass": "green", "error": "magenta"}
+    table = Table(title="Re-check", show_lines=False)
+    for col in ("file", "device", "verdict", "first cause"):
+        table.add_column(col)
+    for row, item in zip(rows, items, strict=True):
+        cause = row["first_cause"] + (f" ({item.hint})" if item.error and item.hint else "")
+        table.add_row(row["file"], redact_text(row["device"]), f"[{style.get(row['verdict'], '')}]"
+                      f"{row['verdict']}[/]", cause)
+    Console().print(table)
+
+
+def register(app: typer.Typer, guard: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    app.command("recheck")(guard(recheck))

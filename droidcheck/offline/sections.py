@@ -1,0 +1,108 @@
+"""Per-service line filters with byte caps, applied while a bug report streams by.
+
+Only what the parsers read is kept; each filter names the AOSP printer whose lines it keeps:
+
+* ``settings`` — SettingsProvider ``dumpForUserLocked``: ``GLOBAL|SECURE|SYSTEM|CONFIG SETTINGS (user N)``
+  headers and ``_id:<n> name:<key> [pkg:<pkg>] value:<value> [default:<v> defaultSystemSet:<b>] [tag:…]``.
+* ``connectivity`` — the same lines the live probe's ``grep -E 'Active default network|NetworkAgentInfo'``
+  keeps.
+* ``netpolicy`` — NetworkPolicyManagerService.dump ``Restrict background: <bool>``.
+* ``package`` — PackageManagerService.dump: top-level section titles, ``Package [<pkg>] (<hash>):`` headers
+  and the fields ``droidcheck.parsers.package_dump`` reads; permission lines only for the SMS and
+  notification permissions (a real dump lists hundreds per app).
+* ``notification`` — only the per-package config (``PackagePreferences:``/``Records:`` … ``Restored without
+  uid:``): the notification list itself can hold message text, so it is never kept.
+* ``appops`` — AppOpsService.dump: ``Uid``/``Package`` headers and background-op lines.
+* ``usagestats`` — AppIdleHistory.dumpUsers ``package=<pkg> [u=<user>] … bucket=<n>`` lines.
+* others (``telephony.registry``, ``isub``, ``diskstats``, ``role``) — the whole dump, capped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+MB = 1 << 20
+
+_PKG_FIELD = re.compile(r"^\s+(versionCode=|versionName=|timeStamp=|firstInstallTime=|lastUpdateTime=|"
+                        r"sharedUser=|flags=\[|pkgFlags=\[|User \d+:|install permissions:|"
+                        r"runtime permissions:)")
+_PKG_HEADER = re.compile(r"^\s*Package \[[^\]]+\] \([0-9a-fA-F]+\):\s*$")
+_PKG_SECTION = re.compile(r"^[A-Z][\w ]*:\s*$")
+_PERM_LINE = re.compile(r"^\s+(android\.permission\.(?:RECEIVE_SMS|READ_SMS|POST_NOTIFICATIONS)): granted=")
+_APPOPS_KEEP = re.compile(r"^\s*(Uid \S+:|Package \S+:|(?:RUN_IN_BACKGROUND|RUN_ANY_IN_BACKGROUND)\b)")
+_BUCKET = re.compile(r"^\s*package=\S+ .*\bbucket=-?\d+")
+
+
+class Collector:
+    """Keeps lines up to ``cap`` bytes; after that only counts what was dropped."""
+
+    def __init__(self, cap: int, keep: Callable[[str], bool] | None = None) -> None:
+        self.cap = cap
+        self.keep = keep
+        self.size = 0
+        self.truncated = False
+        self.lines: list[str] = []
+
+    def feed(self, line: str) -> None:
+        if self.truncated or (self.keep is not None and not self.keep(line)):
+            return
+        size = len(line) + 1
+        if self.size + size > self.cap:
+            self.truncated = True
+            return
+        self.size += size
+        self.lines.append(line)
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + ("\n" if self.lines else "")
+
+
+class _NotificationConfig(Collector):
+    """Lines from ``PackagePreferences:``/``Records:`` to ``Restored without uid:`` (inclusive)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap)
+        self.inside = False
+
+    def feed(self, line: str) -> None:
+        stripped = line.strip()
+        if stripped in ("PackagePreferences:", "Records:"):
+            self.inside = True
+        if self.inside or stripped.startswith("Current Notification Manager state"):
+            super().feed(line)
+        if stripped == "Restored without uid:":
+            self.inside = False
+
+
+def _package_keep(line: str) -> bool:
+    if _PKG_SECTION.match(line) or _PKG_HEADER.match(line):
+        return True
+    return bool(_PKG_FIELD.match(line) or _PERM_LINE.match(line))
+
+
+_FILTERS: dict[str, tuple[int, Callable[[str], bool] | None]] = {
+    "settings": (8 * MB, lambda ln: ln.startswith("_id:") or "SETTINGS (user " in ln),
+    "connectivity": (2 * MB, lambda ln: "Active default network" in ln or "NetworkAgentInfo" in ln),
+    "netpolicy": (64 * 1024, lambda ln: "Restrict background" in ln),
+    "package": (24 * MB, _package_keep),
+    "appops": (8 * MB, lambda ln: _APPOPS_KEEP.match(ln) is not None),
+    "usagestats": (8 * MB, lambda ln: _BUCKET.match(ln) is not None),
+    "telephony.registry": (4 * MB, None),
+    "isub": (2 * MB, None),
+    "diskstats": (256 * 1024, None),
+    "role": (MB, None),
+}
+
+#: The dumpsys services the importer reads.
+SERVICES: tuple[str, ...] = (*_FILTERS, "notification")
+
+
+def service_collector(name: str) -> Collector | None:
+    """A fresh collector for service ``name``, or None when droidcheck does not read it."""
+    if name == "notification":
+        return _NotificationConfig(8 * MB)
+    spec = _FILTERS.get(name)
+    if spec is None:
+        return None
+    return Collector(spec[0], spec[1])
