@@ -28,7 +28,7 @@ class Output:
 Renderer = Callable[[Profile, list[str]], Output]
 
 _RENDERERS: dict[tuple[str, ...], Renderer] = {}
-RENDER_MODULES = ("system", "telephony", "apps", "device_actions")
+RENDER_MODULES = ("system", "telephony", "apps", "device_actions", "sms_events")
 _loaded = False
 
 

@@ -101,6 +101,27 @@ class Faults:
 
 
 @dataclass
+class SmsScript:
+    """A scripted SMS arrival for ``droidcheck watch`` (rendered by ``droidcheck.sim.render.sms_events``).
+
+    ``body`` and ``code`` exist only so tests can prove they never leak. The clock starts at the first
+    command that reads a watch source (``started_at``, phone clock); the message arrives ``delay_s`` later
+    and the stages follow ``stage_gap_s`` apart. ``lost_at`` says where it stops: ``network`` (never reaches
+    the phone), ``sms_app`` (telephony gets it, the SMS app never does), ``notification`` (stored, but no
+    notification is shown), or None (delivered and shown, with ``importance``).
+    """
+
+    sender: str = "AMAZON"
+    body: str = "482913 is your Amazon OTP. Don't share it with anyone."
+    code: str = "482913"
+    delay_s: float = 1.0
+    lost_at: str | None = None  # None | "network" | "sms_app" | "notification"
+    importance: int = 4  # of the posted notification (NotificationManager.IMPORTANCE_*)
+    stage_gap_s: float = 0.2
+    started_at: float | None = None  # set by the simulator at the first watch poll
+
+
+@dataclass
 class Profile:
     name: str
     description: str = ""
@@ -137,6 +158,8 @@ class Profile:
     faults: Faults = field(default_factory=Faults)
     #: What droidcheck should conclude about this phone; the end-to-end tests hold it to this.
     expect: dict[str, Any] = field(default_factory=dict)
+    #: A scripted incoming SMS for ``droidcheck watch``; None: no message ever arrives.
+    sms_script: SmsScript | None = None
 
     def __post_init__(self) -> None:
         self.security_patch = resolve_date(self.security_patch)
@@ -181,6 +204,8 @@ def _build(cls: type, data: Any, where: str) -> Any:
             value = [_build(App, v, f"{where}.apps[{i}]") for i, v in enumerate(value or [])]
         elif cls is Profile and key == "faults":
             value = _build(Faults, value or {}, f"{where}.faults")
+        elif cls is Profile and key == "sms_script":
+            value = None if value is None else _build(SmsScript, value, f"{where}.sms_script")
         elif cls is App and key == "notifications":
             value = _build(AppNotifications, value or {}, f"{where}.notifications")
         kwargs[key] = value

@@ -1,0 +1,84 @@
+"""``droidcheck watch``: registered by ``droidcheck.cli._register_command_modules``. Light at import time."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+#: Exit codes: 0 the notification was shown, 1 the message stopped somewhere, 3 nothing could be concluded.
+EXIT_SHOWN, EXIT_LOST, EXIT_UNKNOWN = 0, 1, 3
+
+
+def _exit_code(result: dict[str, Any]) -> int:
+    stop = result["verdict"]["stopped_at"]
+    return EXIT_SHOWN if stop == "shown" else EXIT_UNKNOWN if stop == "unknown" else EXIT_LOST
+
+
+def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:PORT.")] = None,
+          serial: Annotated[str | None, typer.Option("-s", "--serial", help="Device serial.")] = None,
+          timeout: Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds to wait for the code.")] = 180.0,
+          interval: Annotated[float, typer.Option("--interval", min=0.2, help="Seconds between polls.")] = 1.0,
+          grace: Annotated[float, typer.Option("--grace", min=0.0, help="Seconds to wait for the notification "
+                                               "once the SMS app has the message.")] = 15.0,
+          fmt: Annotated[str, typer.Option("--format", "-f", help="terminal or json.")] = "terminal",
+          output: Annotated[Path | None, typer.Option("-o", "--output", help="Also write the JSON result "
+                                                      "here.")] = None,
+          no_check: Annotated[bool, typer.Option("--no-check", help="Skip the settings check at the "
+                                                 "start (verdicts then name rules without evidence).")] = False,
+          ) -> None:
+    """Follow a real OTP through the phone while the customer requests it, and say where it stopped.
+
+    Exit codes: 0 the notification was shown, 1 the message stopped at a stage, 2 usage or connection
+    error, 3 nothing could be concluded.
+    """
+    if fmt not in ("terminal", "json"):
+        raise typer.BadParameter("choose terminal or json", param_hint="--format")
+    import json
+
+    from rich.console import Console
+
+    from droidcheck.adb.connection import choose_device, client_for, list_devices, resolve_address
+    from droidcheck.report.redact import redact_value
+    from droidcheck.watch.render import LiveLog, render_outcome
+    from droidcheck.watch.session import run_watch
+
+    address = resolve_address(adb)
+    entry = choose_device(list_devices(address), serial)
+    check_result = None
+    sms_app = None
+    if not no_check:
+        from droidcheck.check import check_snapshot
+        from droidcheck.cli import _load_rules, _read
+
+        check_result = check_snapshot(_read(adb, entry.serial), _load_rules(None, None))
+        fact = check_result.get("facts", {}).get("sms.default_app") or {}
+        sms_app = fact.get("value") or None
+    device = client_for(address).device(entry.serial)
+
+    def shell(script: str) -> str:
+        out = device.shell(script, timeout=20, rstrip=False)
+        return out if isinstance(out, str) else out.decode("utf-8", "replace")
+
+    console = Console(stderr=fmt == "json")
+    info = {"serial": entry.serial, "model": entry.model or None}
+    if check_result is not None:
+        info.update({k: check_result["device"].get(k) for k in ("model", "android_release", "sdk")})
+    outcome = run_watch(shell, timeout_s=timeout, interval_s=interval, sms_app=sms_app, grace_s=grace,
+                        check_result=check_result, device=info, on_event=LiveLog(console))
+    result = redact_value(outcome.to_dict())
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    if fmt == "json":
+        sys.stdout.write(text + "\n")
+    else:
+        render_outcome(result, console)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+    raise typer.Exit(_exit_code(result))
+
+
+def register(app: typer.Typer, guard) -> None:
+    """Add ``watch`` to the CLI, wrapped in the CLI's error guard."""
+    app.command("watch")(guard(watch))
