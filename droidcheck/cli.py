@@ -14,11 +14,13 @@ from typing import Annotated, Any
 
 import typer
 
+# Plain (click) help: rich's help renderer alone costs ~80 ms of start-up, and --help must feel instant.
 app = typer.Typer(
     name="droidcheck", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     help="Find out over ADB why SMS one-time passwords (e.g. Amazon's) do not arrive on an Android phone.",
 )
-rules_app = typer.Typer(no_args_is_help=True, help="List, validate, test and explain rules.")
+rules_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="List, validate, test and explain rules.")
 app.add_typer(rules_app, name="rules")
 
 _DEBUG = False
@@ -52,8 +54,8 @@ def _guard(fn):
 
         try:
             return fn(*args, **kwargs)
-        except typer.Exit:
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # click prints usage errors itself, with exit code 2
         except DroidcheckError as exc:
             _err(exc.message, exc.hint)
             raise typer.Exit(exc.exit_code) from None
@@ -558,15 +560,11 @@ def demo(profiles: Annotated[list[str] | None, typer.Argument(help="Profiles to 
 
 def _register_command_modules() -> None:
     """Commands that live beside their feature (each module is light: heavy imports stay inside commands)."""
-    import importlib
+    from droidcheck.fix import commands as fix_commands
+    from droidcheck.offline import commands as offline_commands
+    from droidcheck.watch import commands as watch_commands
 
-    for name in ("droidcheck.offline.commands", "droidcheck.fix.commands", "droidcheck.watch.commands"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue  # that feature is not in this build
-            raise
+    for module in (offline_commands, fix_commands, watch_commands):
         module.register(app, guard=_guard)
 
 

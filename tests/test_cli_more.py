@@ -121,3 +121,9 @@ def test_expect_number_on_a_phone_that_hides_it_is_unknown(adb_server, sim_phone
     findings = {f["rule"]: f for f in json.loads(proc.stdout)["findings"]}
     assert findings["number-mismatch"]["status"] == "unknown"
     assert "check it by hand" in findings["number-mismatch"]["unknown_facts"]["sim.number_matches_expected"]
+
+
+def test_usage_errors_are_usage_errors():
+    proc = run_cli("check", "--format", "xml")
+    assert proc.returncode == 2
+    assert "Invalid value for --format" in proc.stderr and "internal error" not in proc.stderr
