@@ -280,27 +280,39 @@ def report_cmd(result_file: Annotated[Path, typer.Argument(help="A result saved 
                output: Annotated[Path, typer.Option("-o", "--output", help="FILE.html or FILE.pdf.")],
                no_redact: Annotated[bool, typer.Option("--no-redact", help="Do not hide phone numbers, "
                                                        "IMEI/ICCID, codes or the serial.")] = False,
-               shop: ShopOpt = None, technician: TechnicianOpt = None, ticket: TicketOpt = None) -> None:
-    """Render a saved JSON result as a printable report (HTML or PDF, by the file's extension)."""
-    import json
+               shop: ShopOpt = None, technician: TechnicianOpt = None, ticket: TicketOpt = None,
+               watch: Annotated[Path | None, typer.Option("--watch", help="Add a code delivery test saved "
+                                                          "with 'watch --format json -o FILE'.")] = None) -> None:
+    """Render a saved JSON result as a printable report (HTML or PDF, by the file's extension).
 
+    A result saved by 'fix -o' lists the changes made; '--watch' adds where a requested code got to."""
     from droidcheck.check import RESULT_FORMAT
-    from droidcheck.errors import InputError
 
     _report_kind(output)
-    try:
-        result = json.loads(result_file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {result_file}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{result_file} is not a JSON result: {exc}",
-                         "Save one with 'droidcheck check --format json -o FILE'.") from None
-    if not isinstance(result, dict) or result.get("format") != RESULT_FORMAT:
-        raise InputError(f"{result_file} is not a droidcheck result (no 'format: {RESULT_FORMAT}')",
-                         "Save one with 'droidcheck check --format json -o FILE'.")
+    result = _load_json(result_file, RESULT_FORMAT, "Save one with 'droidcheck check --format json -o FILE'.")
+    if watch is not None:
+        result["watch"] = _load_json(watch, "droidcheck.watch", "Save one with 'droidcheck watch --format json "
+                                     "-o FILE'.")
     # Redacting an already redacted result changes nothing, so the digest still matches the saved file.
     shown = result if no_redact else _redacted(result)
     _write_report(shown, output, no_redact=no_redact, shop=shop, technician=technician, ticket=ticket)
+
+
+def _load_json(path: Path, fmt: str, hint: str) -> dict[str, Any]:
+    """A droidcheck JSON document of format ``fmt``, or a clear InputError."""
+    import json
+
+    from droidcheck.errors import InputError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", hint) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path} is not JSON: {exc}", hint) from None
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise InputError(f"{path} is not a {fmt} document (no 'format: {fmt}')", hint)
+    return data
 
 
 # -- facts / plan ------------------------------------------------------------------------------------

@@ -186,6 +186,12 @@ def render_report(r: Report) -> str:
         body.append('<ol class="causes">' + "".join(_cause(c) for c in r.causes) + "</ol>")
     else:
         body.append("<p>None found on the phone.</p>")
+    if r.delivery:
+        body.append("<h2>Code delivery test</h2><ul class=\"plain\">"
+                    + "".join(f"<li>{_e(line)}</li>" for line in r.delivery) + "</ul>")
+    if r.changes:
+        body.append("<h2>Changes made on this phone</h2><ul class=\"plain\">"
+                    + "".join(f"<li>{_e(line)}</li>" for line in r.changes) + "</ul>")
     body.append("<h2>All checks by area</h2>")
     body.append(_all_checks(r))
     if r.checklist:

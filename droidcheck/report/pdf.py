@@ -199,6 +199,12 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
                 row.cell(latin1(check_name(f)))
                 row.cell(latin1(ev), style=_style(color=(70, 70, 70), size=7))
 
+    for title, lines in (("Code delivery test", r.delivery), ("Changes made on this phone", r.changes)):
+        if lines:
+            heading(title)
+            for line in lines:
+                text(line, 8.5, "", 4.0, indent=2)
+
     if r.checklist:
         heading("Checklist (no phone can answer these)")
         for f in r.checklist:

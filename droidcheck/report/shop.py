@@ -144,6 +144,41 @@ class Report:
     digest: str
     redacted: bool
     version: str
+    changes: list[str] = field(default_factory=list)  # one plain line per change fix mode made
+    delivery: list[str] = field(default_factory=list)  # the watch result, as plain lines
+
+
+def change_lines(result: dict[str, Any]) -> list[str]:
+    """Fix mode's changes (``result["changes"]``) as lines a customer can read: what, before → after."""
+    lines = []
+    for c in result.get("changes") or []:
+        what = str(c.get("summary") or c.get("fix") or "change")
+        before = "; ".join(f"{k} {v}" for k, v in (c.get("before") or {}).items())
+        after = "; ".join(f"{k} {v}" for k, v in (c.get("after") or {}).items())
+        if c.get("applied"):
+            state = f"done ({before} → {after})" if before or after else "done"
+        else:
+            state = str(c.get("why") or "not applied")
+        when = str(c.get("time") or "")[:16].replace("T", " ")
+        lines.append(f"{when} {what}: {state}".strip())
+    return lines
+
+
+def delivery_lines(result: dict[str, Any]) -> list[str]:
+    """A watch result (``result["watch"]``): where the requested code got to, stage by stage."""
+    watch = result.get("watch")
+    if not isinstance(watch, dict):
+        return []
+    verdict = watch.get("verdict") or {}
+    lines = [str(verdict.get("summary") or "")] if verdict.get("summary") else []
+    for stage in watch.get("stages") or []:
+        status = str(stage.get("status", "")).replace("_", " ")
+        after = stage.get("after_s")
+        when = f" after {after:.0f} s" if isinstance(after, int | float) and status == "reached" else ""
+        lines.append(f"{stage.get('label') or stage.get('id')}: {status}{when}")
+    if watch.get("sender"):
+        lines.append(f"Sender: {watch['sender']}")
+    return lines
 
 
 def _operators(result: dict[str, Any]) -> str:
@@ -209,6 +244,7 @@ def build_report(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: 
         causes=causes, areas=areas, checklist=[f for f in findings if f.get("status") == "manual"],
         digest=result_digest(result), redacted=bool(result.get("redacted")),
         version=str(result.get("droidcheck_version") or ""),
+        changes=change_lines(result), delivery=delivery_lines(result),
     )
 
 
