@@ -137,6 +137,9 @@ def test_fleet_checks_every_phone_on_three_servers(lab: Lab, tmp_path: Path) -> 
     assert json.loads((run / "summary.json").read_text())["counts"]["total"] == len(lab.phones)
     assert (run / "junit.xml").read_text().count("<testsuite ") == len(lab.phones)
     assert outcome.summary["common_causes"]
+    report = (run / "report.html").read_text()
+    assert report.count('<section class="dev"') == len(lab.phones)
+    assert report.index(">failed<") < report.index(">passed<")  # worst devices first
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

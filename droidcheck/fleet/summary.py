@@ -44,8 +44,11 @@ def write_reports(store: RunStore, summary: dict[str, Any]) -> None:
     from droidcheck.report.junit import to_junit
 
     _write_atomic(store.path / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
-    results = [r for r in (store.result_of(d["key"]) for d in summary["devices"]) if r is not None]
-    _write_atomic(store.path / "junit.xml", to_junit(results))
+    from droidcheck.report.fleet_html import to_fleet_html
+
+    by_key = {d["key"]: store.result_of(d["key"]) for d in summary["devices"]}
+    _write_atomic(store.path / "junit.xml", to_junit([r for r in by_key.values() if r is not None]))
+    _write_atomic(store.path / "report.html", to_fleet_html(summary, by_key))
 
 
 def render_summary(summary: dict[str, Any], run_dir: Path, console: Any = None) -> None:
