@@ -23,13 +23,19 @@ def main() -> None:
         print(cmd)
         return
     print(f"running README {name} command: {cmd}", flush=True)
+    before = _ours()
     proc = subprocess.run(["bash", "-c", cmd], timeout=600)
     if proc.returncode != 0:
         sys.exit(f"README {name} command failed with exit code {proc.returncode}")
-    left = subprocess.run(["pgrep", "-af", "droidcheck sim|adb.*-P"], capture_output=True, text=True).stdout
-    left = "\n".join(line for line in left.splitlines() if "pgrep" not in line)
-    if left.strip():
-        sys.exit(f"processes left behind after the {name} command:\n{left}")
+    left = {pid: line for pid, line in _ours().items() if pid not in before}
+    if left:
+        sys.exit(f"processes left behind after the {name} command:\n" + "\n".join(left.values()))
+
+
+def _ours() -> dict[str, str]:
+    """adb servers and simulators running now (pid -> command line)."""
+    out = subprocess.run(["pgrep", "-af", "droidcheck sim|adb.*-P"], capture_output=True, text=True).stdout
+    return {line.split()[0]: line for line in out.splitlines() if line.strip() and "pgrep" not in line}
 
 
 if __name__ == "__main__":
