@@ -27,10 +27,10 @@ import zipfile
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from droidcheck.sim.commands import run_command
 from droidcheck.sim.profile import App, AppNotifications, Profile
+from droidcheck.sim.render.system import phone_zone
 
 BANNER = "=" * 56
 SERVICE_RULE = "-" * 79
@@ -39,11 +39,6 @@ _BASE_SYSTEM = ("android", "com.android.phone", "com.android.settings", "com.and
                 "com.android.shell")
 
 
-def _zone(profile: Profile) -> ZoneInfo:
-    try:
-        return ZoneInfo(profile.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def device_time(profile: Profile, when: datetime | None = None) -> datetime:
@@ -51,7 +46,7 @@ def device_time(profile: Profile, when: datetime | None = None) -> datetime:
     host = when or datetime.now(UTC)
     if host.tzinfo is None:
         host = host.replace(tzinfo=UTC)
-    return (host + timedelta(seconds=profile.clock_offset_seconds)).astimezone(_zone(profile))
+    return (host + timedelta(seconds=profile.clock_offset_seconds)).astimezone(phone_zone(profile))
 
 
 def _stamp(t: datetime) -> str:

@@ -22,14 +22,13 @@ on-device tag filter must keep it off the wire.
 
 from __future__ import annotations
 
-import time
 import zlib
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from droidcheck.sim.commands import Output, command
 from droidcheck.sim.profile import Profile, SmsScript
 from droidcheck.sim.render import apps as _apps
+from droidcheck.sim.render.system import phone_time, phone_zone
 
 SMS_DELIVER = "android.provider.Telephony.SMS_DELIVER"
 SMS_RECEIVED = "android.provider.Telephony.SMS_RECEIVED"
@@ -38,22 +37,13 @@ _REACHED = {"network": 0, "sms_app": 1, "notification": 3, None: 4}
 _PHONE_PID, _SYSTEM_PID = 1873, 1211
 
 
-def _now(profile: Profile) -> float:
-    return time.time() + profile.clock_offset_seconds
-
-
-def _zone(profile: Profile) -> ZoneInfo:
-    try:
-        return ZoneInfo(profile.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _script(profile: Profile) -> SmsScript | None:
     """The script, with its clock started at the first watch poll."""
     script = profile.sms_script
     if script is not None and script.started_at is None:
-        script.started_at = _now(profile)
+        script.started_at = phone_time(profile)
     return script
 
 
@@ -64,7 +54,7 @@ def stage_times(profile: Profile) -> dict[str, float]:
         return {}
     arrival = script.started_at + script.delay_s
     reached = _ORDER[: _REACHED.get(script.lost_at, 4)]
-    now = _now(profile)
+    now = phone_time(profile)
     times = {stage: arrival + i * script.stage_gap_s for i, stage in enumerate(reached)}
     return {stage: t for stage, t in times.items() if t <= now}
 
@@ -155,7 +145,8 @@ def logcat(profile: Profile, argv: list[str]) -> Output:
             if epoch:
                 stamp = f"{t:>17.3f}"
             else:
-                stamp = datetime.fromtimestamp(t, tz=UTC).astimezone(_zone(profile)).strftime("%m-%d %H:%M:%S.%f")[:-3]
+                local = datetime.fromtimestamp(t, tz=UTC).astimezone(phone_zone(profile))
+                stamp = local.strftime("%m-%d %H:%M:%S.%f")[:-3]
             picked.append(f"{stamp} {pid:>5} {pid + 17:>5} {level} {tag}: {msg}")
         if picked:
             out.append(f"--------- beginning of {buf}")
@@ -166,13 +157,13 @@ def logcat(profile: Profile, argv: list[str]) -> Output:
 # -- dumpsys activity broadcasts ---------------------------------------------------------------------
 
 def _stamp(profile: Profile, t: float) -> str:
-    return datetime.fromtimestamp(t, tz=UTC).astimezone(_zone(profile)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return datetime.fromtimestamp(t, tz=UTC).astimezone(phone_zone(profile)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
 @command("dumpsys", "activity", "broadcasts")
 def dumpsys_activity_broadcasts(profile: Profile, argv: list[str]) -> Output:
     times = stage_times(profile)
-    now = _now(profile)
+    now = phone_time(profile)
     pkg, cls = _sms_component(profile)
     short_cls = cls[len(pkg):] if cls.startswith(pkg) else cls
     entries: list[tuple[float, str]] = [

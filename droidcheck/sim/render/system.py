@@ -25,12 +25,12 @@ SHELL_ID = ("uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007
             "3002(net_bt),3003(inet),3006(net_bw_stats),3009(readproc),3011(uhid) context=u:r:shell:s0\n")
 
 
-def _now(profile: Profile) -> float:
+def phone_time(profile: Profile) -> float:
     """The simulated phone's wall clock: host time plus the profile's clock offset."""
     return time.time() + profile.clock_offset_seconds
 
 
-def _zone(profile: Profile) -> ZoneInfo:
+def phone_zone(profile: Profile) -> ZoneInfo:
     try:
         return ZoneInfo(profile.timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -153,11 +153,11 @@ def getprop(profile: Profile, argv: list[str]) -> Output:
 # -- date, uptime, id, cat ----------------------------------------------------------------------------
 @command("date")
 def date_(profile: Profile, argv: list[str]) -> Output:
-    now = datetime.fromtimestamp(_now(profile), tz=UTC).astimezone(_zone(profile))
+    now = datetime.fromtimestamp(phone_time(profile), tz=UTC).astimezone(phone_zone(profile))
     if len(argv) >= 2 and argv[1].startswith("+"):
         fmt = argv[1][1:]
         if fmt == "%s":
-            return Output(stdout=f"{int(_now(profile))}\n")
+            return Output(stdout=f"{int(phone_time(profile))}\n")
         return Output(stdout=now.strftime(fmt) + "\n")
     if len(argv) >= 2:
         return Output(stderr=f"date: bad date '{argv[1]}'\n", rc=1)
