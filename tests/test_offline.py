@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from droidcheck.facts.extract import extract_facts
 from droidcheck.offline import load_input
 from droidcheck.offline.bugreport import CLOCK_REASON
 from droidcheck.offline.dumpstate import read_dumpstate
+from droidcheck.parsers.ntp import ClockNow, NtpFix, drift_seconds, parse_clock_now, parse_ntp_fix
 from droidcheck.rules.loader import load_rules
 from droidcheck.sim.bugreport import render_bugreport, write_bugreport_zip
 from droidcheck.sim.commands import run_command
@@ -40,6 +42,9 @@ PROFILES = [p.name for p in builtin_profiles()]
 #: Facts a bug report cannot show (must be unknown, with a reason), or shows less precisely.
 CANNOT_SHOW = {"time.drift_seconds": CLOCK_REASON}
 APPROX = {"device.uptime_seconds": 60, "android.security_patch_age_days": 1, "amazon.days_since_update": 1}
+#: From Android 11 the network time service prints the NTP fix itself: drift is measured (±2 s).
+NTP_FIX_SDK = 30
+DRIFT_NOTE = "from the bug report: phone clock against its last network time fix"
 
 
 def _run(profile: Profile, line: str) -> tuple[str, int]:
@@ -70,19 +75,22 @@ def rules() -> list[Any]:
     return load_rules()
 
 
-def _compare(live: Snapshot, offline: Snapshot) -> None:
+def _compare(live: Snapshot, offline: Snapshot, sdk: int) -> None:
     a, b = extract_facts(live), extract_facts(offline)
     assert set(a) == set(b)
+    approx = {**APPROX, "time.drift_seconds": 2} if sdk >= NTP_FIX_SDK else APPROX
     for name, fa in a.items():
         fb = b[name]
-        if name in CANNOT_SHOW:
+        if name == "time.drift_seconds" and sdk >= NTP_FIX_SDK:
+            assert fb.known and DRIFT_NOTE in (fb.note or ""), fb
+        if name in CANNOT_SHOW and sdk < NTP_FIX_SDK:
             assert not fb.known and CANNOT_SHOW[name] in (fb.reason or ""), (name, fb)
             continue
         assert fa.known == fb.known, (name, fa, fb)
         if not fa.known:
             assert fb.reason, name
-        elif name in APPROX:
-            assert abs(fa.value - fb.value) <= APPROX[name], (name, fa.value, fb.value)
+        elif name in approx:
+            assert abs(fa.value - fb.value) <= approx[name], (name, fa.value, fb.value)
         else:
             assert fa.value == fb.value, (name, fa.value, fb.value)
 
@@ -98,14 +106,14 @@ def test_bugreport_gives_live_facts_zip_and_bare(name: str, tmp_path: Path, rule
     for snap in (zipped, bare):
         assert snap.meta.source == "bugreport" and snap.meta.complete, snap.meta.problems
         assert snap.meta.model == profile.model and snap.meta.serial == profile.serial
-        _compare(live, snap)
+        _compare(live, snap, profile.sdk)
     result = check_snapshot(zipped, rules)
     expect = profile.expect
     assert result["verdict"]["status"] == expect["verdict"]
     causes = result["verdict"]["likely_causes"]
     by_rule = {f["rule"]: f for f in result["findings"]}
-    if expect.get("first_cause") == "clock-drift":
-        # The drift itself is not in a bug report; the cause it explains on the phone is.
+    if expect.get("first_cause") == "clock-drift" and profile.sdk < NTP_FIX_SDK:
+        # Android 8-10 print no NTP time: the drift is not in the report; the cause it explains is.
         assert by_rule["clock-drift"]["status"] == "unknown"
         assert causes[0] == expect["explained"][0]
     elif "first_cause" in expect:
@@ -129,6 +137,131 @@ def test_capture_time_is_the_dumpstate_header_in_the_phone_zone(tmp_path: Path) 
     snap = load_input(path)
     assert snap.meta.captured_at == "2026-07-01T12:09:00Z"
     assert snap.outputs["date"].status == "unavailable"
+
+
+# -- clock drift from the last NTP fix ---------------------------------------------------------------------
+def _load_text(text: str, tmp_path: Path) -> Snapshot:
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    return load_input(path)
+
+
+@pytest.mark.parametrize("sdk,offset", [(30, 540.0), (31, -400.0), (33, 540.0), (36, 75.0)])
+def test_drift_from_the_ntp_fix(sdk: int, offset: float, tmp_path: Path) -> None:
+    base = find_profile("motog6-a8-clock-off")  # Europe/Madrid, automatic time off
+    profile = replace(base, sdk=sdk, release=str(sdk - 19), clock_offset_seconds=offset)
+    snap = _load_text(render_bugreport(profile), tmp_path)
+    fact = extract_facts(snap)["time.drift_seconds"]
+    assert fact.known and abs(fact.value - offset) <= 2, fact
+    assert fact.note == f"{DRIFT_NOTE} 17 minutes before the report"
+
+
+def test_clock_drift_rule_from_a_bug_report(tmp_path: Path, rules: list[Any]) -> None:
+    """The clock-offset profile on Android 13: its bug report now proves the drift itself."""
+    profile = replace(find_profile("motog6-a8-clock-off"), sdk=33, release="13")
+    zipped = load_input(write_bugreport_zip(profile, tmp_path / "bugreport.zip"))
+    result = check_snapshot(zipped, rules)
+    by_rule = {f["rule"]: f for f in result["findings"]}
+    assert by_rule["clock-drift"]["status"] == "fail"
+    assert result["verdict"]["status"] == profile.expect["verdict"] == "fail"
+    assert result["verdict"]["likely_causes"][0] == profile.expect["first_cause"] == "clock-drift"
+
+
+def test_android_8_report_has_no_ntp_time(tmp_path: Path) -> None:
+    snap = _load_text(render_bugreport(find_profile("motog6-a8-clock-off")), tmp_path)
+    assert snap.outputs["ntp"].stdout == "LastNtpFetchTime: -1ms\n"  # automatic time off: never fetched
+    fact = extract_facts(snap)["time.drift_seconds"]
+    assert not fact.known and CLOCK_REASON in fact.reason and "not the network time" in fact.reason
+
+
+def test_report_without_ntp_section_keeps_drift_unknown(tmp_path: Path) -> None:
+    text = render_bugreport(find_profile("pixel8-a14-healthy"))
+    cut = re.sub(r"-{79}\nDUMP OF SERVICE network_time_update_service:.*?(?=-{79}\n)", "", text, flags=re.S)
+    assert "network_time_update_service" not in cut
+    snap = _load_text(cut, tmp_path)
+    assert snap.outputs["ntp"].status == "unavailable" and snap.outputs["clock_now"].ok
+    fact = extract_facts(snap)["time.drift_seconds"]
+    assert not fact.known and CLOCK_REASON in fact.reason
+    assert "no 'DUMP OF SERVICE network_time_update_service' section" in fact.reason
+
+
+def test_only_the_clock_lines_are_kept() -> None:
+    text = render_bugreport(find_profile("pixel8-a14-healthy"))
+    doc = read_dumpstate(text.splitlines())
+    alarm = doc.services["alarm"].text().splitlines()
+    assert len(alarm) == 1 and alarm[0].lstrip().startswith("nowRTC=")
+    ntp = doc.services["network_time_update_service"].text()
+    assert "mTimeResult=TimeResult{" in ntp and "Local logs" not in ntp and "getNtpConfig" not in ntp
+
+
+def _bugreport_snapshot(ntp: str, now: str) -> Snapshot:
+    snap = Snapshot(SnapshotMeta(source="bugreport", captured_at="2026-07-01T12:00:00Z"))
+    snap.add(CommandOutput("date", "date +%s", status="unavailable", error=CLOCK_REASON))
+    snap.add(CommandOutput("ntp", "dumpsys network_time_update_service", stdout=ntp, exit_code=0))
+    snap.add(CommandOutput("clock_now", "dumpsys alarm | grep nowRTC=", stdout=now, exit_code=0))
+    return snap
+
+
+def test_old_fix_is_reported_with_its_age_and_bad_inputs_stay_unknown() -> None:
+    ntp = "mTimeResult=TimeResult{unixEpochTime=2026-06-29T12:00:00Z, elapsedRealtime=PT1H, " \
+          "mUncertaintyMillis=20, mNtpServerSocketAddress=time.android.com/216.239.35.4:123}\n"
+    now = "  nowRTC=1782907290000=2026-07-01 14:01:30.000 nowELAPSED=176400000\n"  # 48 h after the fix
+    fact = extract_facts(_bugreport_snapshot(ntp, now))["time.drift_seconds"]
+    assert fact.known and fact.value == 90.0
+    assert fact.note.startswith(f"{DRIFT_NOTE} 2880 minutes before the report; that fix is 48 hours old")
+    for bad_ntp, bad_now, words in [("mTimeResult=null\n", now, "no network time fix"),
+                                    (ntp, "nowRTC=garbage\n", "no readable 'nowRTC="),
+                                    (ntp, "  nowRTC=1782907290000=x nowELAPSED=1000\n", "do not belong together")]:
+        fact = extract_facts(_bugreport_snapshot(bad_ntp, bad_now))["time.drift_seconds"]
+        assert not fact.known and CLOCK_REASON in fact.reason and words in fact.reason, fact
+
+
+def test_live_drift_is_unchanged() -> None:
+    """No ntp/clock_now probes in a live read: a failed 'date' keeps its own reason; the live offset wins."""
+    snap = Snapshot(SnapshotMeta(captured_at="2026-07-01T12:00:00Z"))
+    snap.add(CommandOutput("date", "date +%s", status="timeout", duration_s=3.0))
+    assert extract_facts(snap)["time.drift_seconds"].reason == "'date +%s' timed out after 3.0 s"
+    snap.meta.clock_offset_s, snap.meta.clock_offset_uncertainty_s = 12.3456, 0.2
+    fact = extract_facts(snap)["time.drift_seconds"]
+    assert fact.value == 12.346 and fact.note == "measured live, ±0.20 s"
+
+
+@pytest.mark.parametrize("text,expect", [
+    # T+ NtpTrustedTime.dump
+    ("mTimeResult=TimeResult{unixEpochTime=2026-07-01T11:43:00.123Z, elapsedRealtime=PT52H29M40.25S, "
+     "mUncertaintyMillis=18, mNtpServerSocketAddress=time.android.com/216.239.35.4:123}\n"
+     "mTimeResult.getAgeMillis()=PT17M\n", NtpFix(1782906180123, 188980250)),
+    # R NetworkTimeUpdateService.dump, TimeResult with raw longs
+    ("NTP cache result: TimeResult{mTimeMillis=1782906180000, mElapsedRealtimeMillis=171780250, "
+     "mCertaintyMillis=18}\nNTP result age: 1020000\n", NtpFix(1782906180000, 171780250)),
+    # later R/S builds: Instant and Duration in the same fields
+    ("mTimeResult=TimeResult{mTimeMillis=2026-07-01T11:43:00Z, mElapsedRealtimeMillis=PT47H43M, "
+     "mCertaintyMillis=18}\n", NtpFix(1782906180000, 171780000)),
+    ("LastNtpFetchTime: +1d23h43m0s250ms\n", None),  # O: when, not what
+    ("NTP cache age: 1020000\nNTP cache certainty: 18\n", None),  # P/Q
+    ("mTimeResult=null\n", None),
+    ("mTimeResult=TimeResult{unixEpochTime=yesterday, elapsedRealtime=PT1H}\n", None),
+    ("TimeResult{mTimeMillis=12}", None),
+    ("", None),
+])
+def test_parse_ntp_fix(text: str, expect: NtpFix | None) -> None:
+    assert parse_ntp_fix(text) == expect
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("  nowRTC=1782907200123=2026-07-01 13:00:00.123 nowELAPSED=172800250\n", ClockNow(1782907200123, 172800250)),
+    ("nowRTC=1782907200000=2026-07-01 14:00:00 nowELAPSED=+2d0h0m0s250ms\n", ClockNow(1782907200000, 172800250)),
+    ("nowRTC=1782907200000=2026-07-01 14:00:00 nowELAPSED=soon\n", None),
+    ("Current Alarm Manager state:\n", None),
+    ("", None),
+])
+def test_parse_clock_now(text: str, expect: ClockNow | None) -> None:
+    assert parse_clock_now(text) == expect
+
+
+def test_drift_arithmetic() -> None:
+    fix, now = NtpFix(1_000_000, 5_000), ClockNow(1_000_000 + 60_000 + 540_000, 65_000)
+    assert drift_seconds(fix, now) == 540.0
 
 
 def test_sections_follow_dumpstate_layout() -> None:

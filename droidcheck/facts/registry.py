@@ -84,7 +84,8 @@ FACTS: tuple[FactSpec, ...] = (
     # time
     _f("time.auto_time", "bool", "date and time are set automatically", "settings_global", contract=True),
     _f("time.auto_time_zone", "bool", "time zone is set automatically", "settings_global", contract=True),
-    _f("time.drift_seconds", "float", "device clock minus the host's clock at capture", "date", unit="s",
+    _f("time.drift_seconds", "float", "device clock minus real time: the host's clock at capture, or (from a "
+       "bug report) the phone's last network time fix", "date", unit="s",
        contract=True),
     _f("time.zone", "str", "time zone id", "getprop"),
     # signal / sim (for the SIM that receives SMS)

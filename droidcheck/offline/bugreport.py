@@ -21,17 +21,25 @@ notification:<pkg>     ``DUMP OF SERVICE notification`` per-package config
 appops:<pkg>           ``DUMP OF SERVICE appops``
 standby:<pkg>          ``DUMP OF SERVICE usagestats`` (Android 9+)
 date                   not taken: see below
+ntp                    ``DUMP OF SERVICE network_time_update_service``, last-NTP-fix lines (*)
+clock_now              ``DUMP OF SERVICE alarm``, its one ``nowRTC=… nowELAPSED=…`` line (*)
 =====================  =====================================================================
+
+(*) bug report only: not in ``droidcheck.collect.plan``, see ``OFFLINE_PROBES``.
 
 Not in a bug report: ``cmd role get-role-holders`` (the ``dumpsys role`` dump says the same).
 
 **Clock.** The report's capture time is the dumpstate header (``== dumpstate: …``), printed by the phone
 from its own clock in its own zone (``persist.sys.timezone``); ``meta.captured_at`` is that instant in UTC.
-Comparing the phone's clock with itself gives 0 by construction, and nothing in a standard report holds a
-trusted outside time (the network-time services only keep the phone's own view), so the ``date`` probe is
-recorded as unavailable and ``time.drift_seconds`` comes out unknown with the reason
-``a bug report cannot show how far the clock is off; compare by hand``. Ages (security patch, Amazon app
-update) are counted from the phone's clock.
+Comparing the phone's clock with itself gives 0 by construction, so the ``date`` probe is recorded as
+unavailable. The outside reference a report does hold is the last NTP fix (network time at an
+elapsedRealtime) in ``dumpsys network_time_update_service``; with ``dumpsys alarm``'s wall clock and
+elapsedRealtime read at one instant (``nowRTC=`` / ``nowELAPSED=``) it gives the clock's error against
+network time. These two are kept as the bug-report-only probes ``ntp`` and ``clock_now`` (``OFFLINE_PROBES``;
+the live collector never runs them) and ``droidcheck.facts.derive.system`` turns them into
+``time.drift_seconds``; Android 8–10 print only the fix's age, not the network time, so there the fact
+stays unknown with ``CLOCK_REASON``. Ages (security patch, Amazon app update) are counted from the phone's
+clock.
 """
 
 from __future__ import annotations
@@ -41,13 +49,21 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from droidcheck import __version__
-from droidcheck.collect.plan import PROBES_BY_ID
+from droidcheck.collect.plan import PROBES_BY_ID, Probe
 from droidcheck.offline import convert
 from droidcheck.offline.dumpstate import DumpstateText, read_dumpstate
 from droidcheck.parsers.getprop import parse_getprop
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 
-CLOCK_REASON = "a bug report cannot show how far the clock is off; compare by hand"
+CLOCK_REASON = ("a bug report shows clock drift only against a network time fix, and this one holds none "
+                "usable; compare by hand")
+#: Probes only a bug report fills (the live collector measures the clock offset itself).
+OFFLINE_PROBES: dict[str, Probe] = {p.id: p for p in (
+    Probe("ntp", "dumpsys network_time_update_service",
+          "the last network time (NTP) fix, for clock drift (bug reports only)"),
+    Probe("clock_now", "dumpsys alarm | grep nowRTC=",
+          "the phone's wall clock and elapsed-realtime clock read together, for clock drift (bug reports only)"),
+)}
 PHASE1 = ("date", "uptime", "getprop", "settings_global", "settings_secure", "role_sms", "dumpsys_role",
           "telephony_registry", "isub", "connectivity", "netpolicy", "diskstats", "packages_system",
           "packages_third_party", "sms_permissions")
@@ -61,13 +77,17 @@ class _Builder:
         self.props: dict[str, str] = {}
 
     # -- helpers ------------------------------------------------------------------------------------
+    @staticmethod
+    def spec(probe: str) -> Probe:
+        return PROBES_BY_ID.get(probe) or OFFLINE_PROBES[probe]
+
     def add(self, probe: str, stdout: str, package: str | None = None) -> None:
-        spec = PROBES_BY_ID[probe]
+        spec = self.spec(probe)
         pid = spec.probe_id(package)
         self.snap.add(CommandOutput(pid, spec.render(package), stdout=stdout, exit_code=0))
 
     def absent(self, probe: str, why: str, package: str | None = None) -> None:
-        spec = PROBES_BY_ID[probe]
+        spec = self.spec(probe)
         self.snap.add(CommandOutput(spec.probe_id(package), spec.render(package), status="unavailable", error=why))
 
     def service(self, name: str) -> str | None:
@@ -81,6 +101,7 @@ class _Builder:
     # -- phase 1 ------------------------------------------------------------------------------------
     def build(self) -> Snapshot:
         self._getprop_and_time()
+        self._network_time()
         self._uptime()
         self._settings()
         self._simple("dumpsys_role", "role")
@@ -107,6 +128,17 @@ class _Builder:
         if when is not None:
             self.snap.meta.captured_at = when.astimezone(UTC).isoformat(timespec="seconds").replace(
                 "+00:00", "Z")
+
+    def _network_time(self) -> None:
+        """``ntp`` and ``clock_now``: the filtered lines of the two dumps (see ``offline.sections``)."""
+        self._simple("ntp", "network_time_update_service")
+        text = self.service("alarm")
+        if text is None:
+            self.absent("clock_now", self.no_section("alarm"))
+        elif not text.strip():
+            self.absent("clock_now", "dumpsys alarm has no 'nowRTC=… nowELAPSED=…' line")
+        else:
+            self.add("clock_now", text)
 
     def _capture_time(self) -> datetime | None:
         raw = self.doc.header_time

@@ -14,6 +14,11 @@ Only what the parsers read is kept; each filter names the AOSP printer whose lin
   uid:``): the notification list itself can hold message text, so it is never kept.
 * ``appops`` — AppOpsService.dump: ``Uid``/``Package`` headers and background-op lines.
 * ``usagestats`` — AppIdleHistory.dumpUsers ``package=<pkg> [u=<user>] … bucket=<n>`` lines.
+* ``network_time_update_service`` — NetworkTimeUpdateService.dump / NtpTrustedTime.dump: only the lines
+  about the last NTP fix (``LastNtpFetchTime:``, ``NTP cache …:``, ``NTP result age:``, ``mTimeResult…``);
+  never the ``Local logs:`` that follow.
+* ``alarm`` — AlarmManagerService.dumpImpl: only the first ``nowRTC=<ms>=<date> nowELAPSED=<elapsed>`` line
+  (the rest of the dump lists every app's alarms).
 * others (``telephony.registry``, ``isub``, ``diskstats``, ``role``) — the whole dump, capped.
 """
 
@@ -32,6 +37,8 @@ _PKG_SECTION = re.compile(r"^[A-Z][\w ]*:\s*$")
 _PERM_LINE = re.compile(r"^\s+(android\.permission\.(?:RECEIVE_SMS|READ_SMS|POST_NOTIFICATIONS)): granted=")
 _APPOPS_KEEP = re.compile(r"^\s*(Uid \S+:|Package \S+:|(?:RUN_IN_BACKGROUND|RUN_ANY_IN_BACKGROUND)\b)")
 _BUCKET = re.compile(r"^\s*package=\S+ .*\bbucket=-?\d+")
+_NTP_KEEP = re.compile(r"^\s*(LastNtpFetchTime:|NTP cache (?:age|certainty|result):|NTP result age:|mTimeResult)")
+_NOW_KEEP = re.compile(r"^\s*nowRTC=-?\d+=.*\snowELAPSED=\S+\s*$")
 
 
 class Collector:
@@ -92,6 +99,8 @@ _FILTERS: dict[str, tuple[int, Callable[[str], bool] | None]] = {
     "isub": (2 * MB, None),
     "diskstats": (256 * 1024, None),
     "role": (MB, None),
+    "network_time_update_service": (4096, lambda ln: _NTP_KEEP.match(ln) is not None),
+    "alarm": (512, lambda ln: _NOW_KEEP.match(ln) is not None),
 }
 
 #: The dumpsys services the importer reads.

@@ -16,6 +16,11 @@ Layout follows AOSP ``frameworks/native/cmds/dumpstate``:
   ``Threads in use:`` / ``Client PIDs:`` lines, the dump, and ``--------- 0.012s was the duration of dumpsys
   <name>, ending at: YYYY-MM-DD HH:MM:SS`` (no ``ending at`` before Android 9).
 
+Clock: the phone's wall clock is true (host) time + ``profile.clock_offset_seconds``; ``dumpsys
+network_time_update_service`` holds an NTP fix taken at true time ``NTP_FIX_AGE`` before the dump (Android
+8–10 print only its age, ``_ntp_dump``), and ``dumpsys alarm`` prints both clocks at the dump (``_alarm_dump``),
+so a bug report of Android 11+ shows the offset; elapsedRealtime at the dump is ``profile.uptime_seconds``.
+
 Service bodies come from the simulator's renderers (``droidcheck.sim.render``); the services that have no
 shell renderer (``settings``, ``package`` in full, ``appops``, ``netpolicy``, ``usagestats``) are printed here
 in their AOSP ``dump()`` formats, documented in ``droidcheck.offline.sections``.
@@ -35,6 +40,8 @@ from droidcheck.sim.render.system import phone_zone
 BANNER = "=" * 56
 SERVICE_RULE = "-" * 79
 BUGREPORT_FORMAT_VERSION = "2.0"
+#: How long before the dump the simulated phone took its last NTP fix.
+NTP_FIX_AGE = timedelta(minutes=17)
 _BASE_SYSTEM = ("android", "com.android.phone", "com.android.settings", "com.android.providers.telephony",
                 "com.android.shell")
 
@@ -208,8 +215,98 @@ def _usagestats_dump(profile: Profile) -> str:
     return "\n".join([*lines, "", "  totalElapsedTime=+2d4h", ""]) + "\n"
 
 
-def _service_bodies(profile: Profile) -> dict[str, str]:
+# -- clocks ---------------------------------------------------------------------------------------------
+def format_duration(ms: int) -> str:
+    """``android.util.TimeUtils.formatDuration``: ``+1d2h3m4s5ms`` (a field once started is always printed)."""
+    if ms == 0:
+        return "0"
+    sign, ms = ("+" if ms > 0 else "-"), abs(ms)
+    secs, millis = divmod(ms, 1000)
+    mins, secs = divmod(secs, 60)
+    hours, mins = divmod(mins, 60)
+    days, hours = divmod(hours, 24)
+    out, started = sign, False
+    for value, unit in ((days, "d"), (hours, "h"), (mins, "m"), (secs, "s")):
+        if value or started:
+            out += f"{value}{unit}"
+            started = True
+    return out + f"{millis}ms"
+
+
+def iso_duration(ms: int) -> str:
+    """``java.time.Duration.toString`` for a non-negative duration: ``PT34H17M36.789S``."""
+    secs, millis = divmod(ms, 1000)
+    hours, rest = divmod(secs, 3600)
+    mins, secs = divmod(rest, 60)
+    out = "PT" + (f"{hours}H" if hours else "") + (f"{mins}M" if mins else "")
+    if secs or millis or out == "PT":
+        out += f"{secs}" + (f".{millis:03d}".rstrip("0") if millis else "") + "S"
+    return out
+
+
+def instant(ms: int) -> str:
+    """``java.time.Instant.toString``: ``2026-07-01T11:52:00.123Z`` (no fraction when it is zero)."""
+    t = datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return t + (f".{ms % 1000:03d}" if ms % 1000 else "") + "Z"
+
+
+def _ms(t: datetime) -> int:
+    return round(t.timestamp() * 1000)
+
+
+def _ntp_fix(profile: Profile, host: datetime) -> tuple[int, int]:
+    """(true time, elapsedRealtime) in ms of the last NTP fix; elapsedRealtime at the dump is the uptime."""
+    now_elapsed = int(profile.uptime_seconds) * 1000 + 250
+    age = min(int(NTP_FIX_AGE.total_seconds() * 1000), now_elapsed // 2)
+    return _ms(host) - age, now_elapsed - age
+
+
+def _ntp_dump(profile: Profile, host: datetime) -> str:
+    """NetworkTimeUpdateService.dump per version (see ``droidcheck.parsers.ntp``)."""
+    unix_ms, elapsed_ms = _ntp_fix(profile, host)
+    age_ms = int(profile.uptime_seconds) * 1000 + 250 - elapsed_ms
+    if profile.sdk >= 33:
+        result = (f"TimeResult{{unixEpochTime={instant(unix_ms)}, elapsedRealtime={iso_duration(elapsed_ms)}, "
+                  f"mUncertaintyMillis=18, mNtpServerSocketAddress=time.android.com/216.239.35.4:123}}")
+        return ("mPollingIntervalMs=PT18H\nmPollingIntervalShorterMs=PT1M\nmTryAgainTimesMax=3\n"
+                "mTryAgainCounter=0\n\nNtpTrustedTime:\n"
+                "getNtpConfig()=NtpConfig{mServerUris=[ntp://time.android.com], mTimeout=PT5S}\n"
+                "mNtpConfigForTests=null\nmLastSuccessfulNtpServerUri=ntp://time.android.com\n"
+                f"mTimeResult={result}\nmTimeResult.getAgeMillis()={iso_duration(age_ms)}\n\n"
+                "Local logs:\n")
+    head = "PollingIntervalMs: +1d0h0m0s0ms\nPollingIntervalShorterMs: +1m0s0ms\nTryAgainTimesMax: 3\n"
+    if profile.sdk >= 30:
+        result = (f"TimeResult{{mTimeMillis={unix_ms}, mElapsedRealtimeMillis={elapsed_ms}, "
+                  "mCertaintyMillis=18}")
+        return head + f"\nTryAgainCounter: 0\nNTP cache result: {result}\nNTP result age: {age_ms}\n\n"
+    head += "TimeErrorThresholdMs: +5s0ms\nTryAgainCounter: 0\n"
+    if profile.sdk >= 28:  # P/Q: the cache's age only; Long.MAX_VALUE when there is none
+        return head + f"NTP cache age: {age_ms if profile.auto_time else 2**63 - 1}\nNTP cache certainty: 18\n\n"
+    # O polls only while automatic time is on; mLastNtpFetchTime starts at NOT_SET (-1).
+    return head + f"LastNtpFetchTime: {format_duration(elapsed_ms) if profile.auto_time else '-1ms'}\n"
+
+
+def _alarm_dump(profile: Profile, host: datetime) -> str:
+    """AlarmManagerService.dumpImpl, its first lines: ``nowRTC=<ms>=<local> nowELAPSED=<elapsed>``."""
+    rtc = _ms(host) + round(profile.clock_offset_seconds * 1000)
+    local = datetime.fromtimestamp(rtc / 1000, phone_zone(profile))
+    elapsed = int(profile.uptime_seconds) * 1000 + 250
+    if profile.sdk >= 31:
+        return ("Current Alarm Manager state:\n  Settings:\n    min_futurity=+5s0ms\n    min_interval=+1m0s0ms\n\n"
+                "  App Standby Parole: false\n\n"
+                f"  nowRTC={rtc}={local.strftime('%Y-%m-%d %H:%M:%S')}.{rtc % 1000:03d} nowELAPSED={elapsed}\n"
+                f"  mLastTimeChangeClockTime={rtc - 86_400_000}={local.strftime('%Y-%m-%d')} 08:00:00.000\n"
+                "  Num time change events: 2\n")
+    return ("Current Alarm Manager state:\n"
+            f"nowRTC={rtc}={local.strftime('%Y-%m-%d %H:%M:%S')} nowELAPSED={format_duration(elapsed)}\n"
+            "Time since last dispatch: +2m13s402ms\n"
+            "Next non-wakeup delivery time: -5m32s11ms\n")
+
+
+def _service_bodies(profile: Profile, host: datetime) -> dict[str, str]:
     bodies = {
+        "alarm": _alarm_dump(profile, host),
+        "network_time_update_service": _ntp_dump(profile, host),
         "appops": _appops_dump(profile),
         "connectivity": _out(profile, "dumpsys", "connectivity"),
         "diskstats": _out(profile, "dumpsys", "diskstats"),
@@ -233,7 +330,10 @@ def render_bugreport(profile: Profile, when: datetime | None = None, *, logcat: 
 
     ``logcat`` is put in the ``SYSTEM LOG`` section and ``filler`` adds service dumps (name → body), so a
     benchmark can grow the report to a real size."""
-    t = device_time(profile, when)
+    host = when or datetime.now(UTC)
+    if host.tzinfo is None:
+        host = host.replace(tzinfo=UTC)
+    t = device_time(profile, host)
     parts = [_header(profile, t)]
     if profile.sdk >= 28:
         parts.append("------ DUMPSYS CRITICAL (/system/bin/dumpsys) ------\n")
@@ -253,7 +353,7 @@ def render_bugreport(profile: Profile, when: datetime | None = None, *, logcat: 
     title = "DUMPSYS (/system/bin/dumpsys)" if profile.sdk >= 28 else \
         "DUMPSYS (/system/bin/dumpsys -t 10 --skip meminfo cpuinfo)"
     parts.append(f"------ {title} ------\n")
-    bodies = _service_bodies(profile)
+    bodies = _service_bodies(profile, host)
     bodies.update(filler or {})
     for name in sorted(bodies):
         parts.append(_service(profile, name, bodies[name], t))

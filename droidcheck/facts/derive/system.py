@@ -14,7 +14,10 @@ Sources and the AOSP code that prints them:
     because AOSP itself disagrees, absent/``null`` gives ``unknown`` rather than a guess. Same for
     ``auto_time_zone``.
   - ``airplane_mode_on``, ``mobile_data``: seeded on first boot; absent gives ``unknown``.
-* ``date +%s`` / ``meta.clock_offset_s`` — clock drift; ``cat /proc/uptime`` — uptime.
+* ``date +%s`` / ``meta.clock_offset_s`` — clock drift; ``cat /proc/uptime`` — uptime. From a bug report
+  (no ``date``): the bug-report-only probes ``ntp`` (``dumpsys network_time_update_service``, NtpTrustedTime
+  ``TimeResult``) and ``clock_now`` (``dumpsys alarm`` ``nowRTC=``/``nowELAPSED=``, AlarmManagerService),
+  read by parsers.ntp.
 * ``dumpsys connectivity`` (parsers.connectivity), ``cmd netpolicy get restrict-background``
   (parsers.netpolicy), ``dumpsys diskstats`` (parsers.diskstats).
 """
@@ -30,11 +33,17 @@ from droidcheck.parsers.clock import parse_epoch_seconds, parse_uptime
 from droidcheck.parsers.connectivity import ConnectivityDump, parse_connectivity
 from droidcheck.parsers.diskstats import parse_diskstats
 from droidcheck.parsers.netpolicy import parse_restrict_background
+from droidcheck.parsers.ntp import drift_seconds, fix_age_seconds, parse_clock_now, parse_ntp_fix, why_no_fix
 from droidcheck.parsers.settings import setting_bool
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ZEN_MODES = {"0": "off", "1": "priority_only", "2": "total_silence", "3": "alarms_only"}
 _MOBILE_DATA_SUB = re.compile(r"^mobile_data(\d+)$")
+_DRIFT = "time.drift_seconds"
+#: A network time fix older than this still measures the clock, less precisely (elapsedRealtime drifts too).
+_OLD_FIX_S = 24 * 3600
+#: The alarm and NTP dumps are seconds apart; a fix much "after" the clock reading means they do not match.
+_FIX_AFTER_NOW_S = 300
 
 
 def derive(ctx: DeriveContext) -> list[Fact]:
@@ -153,7 +162,7 @@ def _drift(ctx: DeriveContext) -> Fact:
         return known("time.drift_seconds", round(float(meta.clock_offset_s), 3), note=note)
     text = ctx.snapshot.text("date")
     if text is None:
-        return unknown("time.drift_seconds", ctx.missing("date"))
+        return _drift_from_network_time(ctx)
     device_epoch = parse_epoch_seconds(text)
     if device_epoch is None:
         return unknown("time.drift_seconds", f"'date +%s' printed {text.strip()[:60]!r}, not a number")
@@ -164,6 +173,41 @@ def _drift(ctx: DeriveContext) -> Fact:
     slack = 1.0 + (meta.duration_s or (out.duration_s if out else 0.0))
     return known("time.drift_seconds", round(drift, 1),
                  note=f"from 'date +%s' against the capture start; precise to about ±{slack:.0f} s")
+
+
+def _drift_from_network_time(ctx: DeriveContext) -> Fact:
+    """Bug reports: the wall clock (``dumpsys alarm`` ``nowRTC``) against the last NTP fix carried forward
+    by elapsedRealtime (``dumpsys network_time_update_service``). Unknown, with the ``date`` reason, when the
+    snapshot has neither probe (a live read) or they cannot be used."""
+    snap, reason = ctx.snapshot, ctx.missing("date")
+    if "ntp" not in snap.outputs and "clock_now" not in snap.outputs:
+        return unknown(_DRIFT, reason)
+    ntp_text, now_text = snap.text("ntp"), snap.text("clock_now")
+    if ntp_text is None:
+        return unknown(_DRIFT, f"{reason} ({ctx.missing('ntp')})")
+    fix = parse_ntp_fix(ntp_text)
+    if fix is None:
+        return unknown(_DRIFT, f"{reason} ({why_no_fix(ntp_text)})")
+    if now_text is None:
+        return unknown(_DRIFT, f"{reason} ({ctx.missing('clock_now')})")
+    now = parse_clock_now(now_text)
+    if now is None:
+        return unknown(_DRIFT, f"{reason} (dumpsys alarm printed no readable 'nowRTC=… nowELAPSED=…' line)")
+    age = fix_age_seconds(fix, now)
+    if age < -_FIX_AFTER_NOW_S:
+        return unknown(_DRIFT, f"{reason} (the network time fix is {-age / 60:.0f} minutes after the clock "
+                               "reading: the two dumps do not belong together)")
+    return known(_DRIFT, round(drift_seconds(fix, now), 1), note=_fix_note(age))
+
+
+def _fix_note(age_s: float) -> str:
+    minutes = max(0, round(age_s / 60))
+    note = (f"from the bug report: phone clock against its last network time fix {minutes} minute"
+            f"{'s' if minutes != 1 else ''} before the report")
+    if age_s > _OLD_FIX_S:
+        note += (f"; that fix is {age_s / 3600:.0f} hours old, so the figure can be off by a few seconds "
+                 "per day of age")
+    return note
 
 
 # -- settings -----------------------------------------------------------------------------------------
