@@ -180,11 +180,13 @@ def test_cli_unauthorized_phone_gets_a_hint(adb_server, sim_phone):
 
 def test_cli_devices_lists_states_and_models(adb_server, sim_phone):
     ready = sim_phone("redmi-note11-a12-third-party-sms")
+    galaxy = sim_phone("galaxy-a52-a13-airplane")
     offline = sim_phone("pixel8-a14-healthy", faults={"offline": True})
     proc = run_cli("devices", "--adb", adb_server.address, "--json")
     rows = {r["serial"]: r for r in json.loads(proc.stdout)}
     assert rows[ready]["state"] == "device" and rows[ready]["android"] == "12"
     assert rows[ready]["model"] == "2201117TG"
+    assert rows[galaxy]["model"] == "SM-A525F"  # as the phone names it; adb's own tag says SM_A525F
     assert rows[offline]["state"] == "offline" and "replug" in rows[offline]["hint"]
 
 
