@@ -94,10 +94,16 @@ class RunStore:
         if result is not None:
             _write_atomic(d / "result.json", json.dumps(result, indent=2, ensure_ascii=False))
         data = json.dumps(line, ensure_ascii=False) + "\n"
+        # Append under the lock (lines never interleave), fsync outside it: a device waits for its own
+        # line to reach the disk, not for every other device's fsync in turn (group commit by the OS).
         with self._lock, open(self.path / RESULTS, "a", encoding="utf-8") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            fd = os.dup(fh.fileno())
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def records(self) -> dict[str, dict[str, Any]]:
         return read_records(self.path)
