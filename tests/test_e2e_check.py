@@ -196,3 +196,13 @@ def test_cli_several_devices_need_a_serial(adb_server, sim_phone):
     proc = run_cli("check", "--adb", adb_server.address)
     assert proc.returncode == 2
     assert "devices are attached" in proc.stderr and a in proc.stderr and "-s SERIAL" in proc.stderr
+
+
+def test_phone_without_toybox_timeout_is_read_without_it(adb_server, sim_phone):
+    serial = sim_phone("galaxy-a52-a13-airplane", faults={"missing_commands": ["timeout"]})
+    snap = read(adb_server, serial)
+    assert snap.meta.complete, snap.meta.problems
+    assert snap.meta.round_trips == 3  # one to find out, then the usual two
+    assert "timeout" not in snap.outputs["getprop"].stdout
+    result = check_snapshot(snap, RULES)
+    assert result["verdict"]["likely_causes"][0] == "airplane-mode-on"

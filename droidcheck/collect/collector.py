@@ -157,6 +157,12 @@ def _clock_offset(snapshot: Snapshot, res: _StreamResult, sent_wall: float, sent
     snapshot.meta.clock_offset_uncertainty_s = round(0.5 + (end - sent_mono) / 2, 3)
 
 
+def _lacks_timeout(snapshot: Snapshot) -> bool:
+    """The phone's shell could not find `timeout` (exit 127, "timeout: … not found")."""
+    out = snapshot.get("date")
+    return out is not None and out.exit_code == 127 and "timeout" in out.stdout and "not found" in out.stdout
+
+
 def _fill_meta(snapshot: Snapshot) -> None:
     from droidcheck.parsers.getprop import parse_getprop
 
@@ -180,10 +186,19 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     ))
     say("reading settings, radio and apps")
     items = _items_for(phase_probes(1), [])
+    device_timeout = True
     sent_wall, sent_mono = time.time(), time.monotonic()
     res = _stream(device, build_script(items), items, deadline)
     snapshot.meta.round_trips += 1
     _record(snapshot, items, res)
+    if _lacks_timeout(snapshot):
+        # A build without toybox `timeout`: read again without it; the host still limits each command.
+        device_timeout = False
+        snapshot.outputs.clear()
+        sent_wall, sent_mono = time.time(), time.monotonic()
+        res = _stream(device, build_script(items, device_timeout=False), items, deadline)
+        snapshot.meta.round_trips += 1
+        _record(snapshot, items, res)
     _clock_offset(snapshot, res, sent_wall, sent_mono)
     _fill_meta(snapshot)
     if res.problem:
@@ -196,7 +211,7 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     items2 = _items_for(phase_probes(2), packages)
     if items2 and not lost_phone:
         say(f"reading {len(packages)} app(s): {', '.join(packages)}")
-        res2 = _stream(device, build_script(items2), items2, deadline)
+        res2 = _stream(device, build_script(items2, device_timeout=device_timeout), items2, deadline)
         snapshot.meta.round_trips += 1
         _record(snapshot, items2, res2)
         if res2.problem:

@@ -413,7 +413,8 @@ class DeviceConnection:
             # an interactive shell: nothing in droidcheck opens one; exit at once rather than hang
             rc = 0
         else:
-            rc = await Shell(run, emit, flush).run(command)
+            missing = frozenset(self.phone.profile.faults.missing_commands)
+            rc = await Shell(run, emit, flush, missing=missing).run(command)
         await flush()
         if v2:
             await stream.write(struct.pack("<BIB", SHELL_EXIT, 1, rc & 0xFF))

@@ -98,6 +98,7 @@ class Faults:
     hang_on: list[str] = field(default_factory=list)  # commands starting with these never finish
     garbage_on: list[str] = field(default_factory=list)  # commands starting with these print noise
     latency_ms: int = 0  # added to every round trip (each adb service opened)
+    missing_commands: list[str] = field(default_factory=list)  # e.g. ["timeout"]: a build without it
 
 
 @dataclass

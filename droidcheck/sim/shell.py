@@ -491,8 +491,9 @@ class Shell:
     """
 
     def __init__(self, runner: CommandRunner, emit: Emit, flush: Flush | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, missing: frozenset[str] = frozenset()) -> None:
         self.runner = runner
+        self.missing = missing  # built-in tools this phone's build lacks (an OEM without toybox timeout)
         self.emit = emit
         self.flush = flush
         self.env: dict[str, str] = {"?": "0", "$": "4242", "0": SHELL, "#": "0",
@@ -587,6 +588,8 @@ class Shell:
 
     async def _exec(self, argv: list[str], stdin: str) -> Output:
         name = argv[0]
+        if name in self.missing:
+            return Output(stderr=f"{SHELL}: {name}: inaccessible or not found\n", rc=127)
         if name == "echo":
             return _echo(argv)
         if name in ("true", ":"):
