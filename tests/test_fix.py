@@ -160,3 +160,22 @@ def test_plan_deduplicates_shared_fixes():
     planned, missing = plan_fixes(result)
     assert [p.step.action for p in planned] == ["auto_time_on"]
     assert planned[0].rules == ["clock-drift", "auto-time-off"] and missing == ["not_in_this_build"]
+
+
+def test_consent_is_asked_per_fix(adb_server, sim_phone, tmp_path):
+    """Declining the first fix and accepting the second applies only the second."""
+    serial = sim_phone("pixel9-a15-notifications-off")
+    profile = sim_phone.phone(serial).profile
+    log = tmp_path / "consent.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "droidcheck.cli", "fix", "--adb", adb_server.address, "-s", serial,
+                           "--settle", "0", "--log", str(log)], input="n\ny\n\n", capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stdout.count("Apply '") == 2, proc.stdout
+    messages = next(a for a in profile.apps if a.package == MESSAGES)
+    amazon = next(a for a in profile.apps if a.package == AMAZON)
+    assert messages.notifications.granted is False  # declined: untouched
+    assert amazon.notifications.granted is True  # accepted
+    records = log_records(log)
+    assert [(r["fix"], r["applied"]) for r in records] == [("grant_sms_notifications", False),
+                                                            ("grant_amazon_notifications", True)]
