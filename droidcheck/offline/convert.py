@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from droidcheck.parsers.package_dump import PACKAGE_HEADER
+
 _SETTING = re.compile(r"^_id:\S* name:(?P<name>\S+)(?: pkg:\S+)? value:(?P<value>.*?)"
                       r"(?: default:.*)?(?: tag:.*)?$")
 _TABLE = re.compile(r"^(GLOBAL|SECURE|SYSTEM|CONFIG) SETTINGS \(user (\d+)\)")
-_PKG_HEADER = re.compile(r"^\s*Package \[(?P<name>[^\]]+)\] \([0-9a-fA-F]+\):\s*$")
 _SECTION = re.compile(r"^[A-Z][\w ]*:\s*$")
 _USER_INSTALLED = re.compile(r"^\s+User 0:.*\binstalled=(true|false)")
 _APP_LINE = re.compile(r"^\s*(?:AppSettings:\s+)?([A-Za-z][\w.]*)\s+\((?:\d+|UNKNOWN_UID)\)")
@@ -87,7 +88,7 @@ class PackageIndex:
             if _SECTION.match(line) and not line.startswith(" "):
                 section, current = line.strip().rstrip(":"), None
                 continue
-            m = _PKG_HEADER.match(line)
+            m = PACKAGE_HEADER.match(line)
             if m:
                 current = _Block(section, m.group("name"), [line])
                 self.blocks.append(current)

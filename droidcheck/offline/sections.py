@@ -27,12 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from droidcheck.parsers.package_dump import PACKAGE_HEADER
+
 MB = 1 << 20
 
 _PKG_FIELD = re.compile(r"^\s+(versionCode=|versionName=|timeStamp=|firstInstallTime=|lastUpdateTime=|"
                         r"sharedUser=|flags=\[|pkgFlags=\[|User \d+:|install permissions:|"
                         r"runtime permissions:)")
-_PKG_HEADER = re.compile(r"^\s*Package \[[^\]]+\] \([0-9a-fA-F]+\):\s*$")
 _PKG_SECTION = re.compile(r"^[A-Z][\w ]*:\s*$")
 _PERM_LINE = re.compile(r"^\s+(android\.permission\.(?:RECEIVE_SMS|READ_SMS|POST_NOTIFICATIONS)): granted=")
 _APPOPS_KEEP = re.compile(r"^\s*(Uid \S+:|Package \S+:|(?:RUN_IN_BACKGROUND|RUN_ANY_IN_BACKGROUND)\b)")
@@ -83,7 +84,7 @@ class _NotificationConfig(Collector):
 
 
 def _package_keep(line: str) -> bool:
-    if _PKG_SECTION.match(line) or _PKG_HEADER.match(line):
+    if _PKG_SECTION.match(line) or PACKAGE_HEADER.match(line):
         return True
     return bool(_PKG_FIELD.match(line) or _PERM_LINE.match(line))
 

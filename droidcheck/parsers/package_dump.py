@@ -26,7 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_HEADER_RE = re.compile(r"^\s*Package \[([^\]]+)\] \([0-9a-fA-F]+\):\s*$")
+#: ``Package [<name>] (<hash>):`` opens one package block (Settings.java dumpPackageLPr); group "name".
+PACKAGE_HEADER = re.compile(r"^\s*Package \[(?P<name>[^\]]+)\] \([0-9a-fA-F]+\):\s*$")
 _USER_RE = re.compile(r"^\s*User (\d+):(.*)$")
 _PERM_RE = re.compile(r"^\s*([\w.]+): granted=(true|false)(?:, flags=\[([^\]]*)\])?")
 _SECTION_RE = re.compile(r"^[A-Z][\w ]*:\s*$")
@@ -111,7 +112,7 @@ def _blocks(text: str) -> list[tuple[str, str, list[str]]]:
             section = raw.strip().rstrip(":")
             current = None
             continue
-        m = _HEADER_RE.match(raw)
+        m = PACKAGE_HEADER.match(raw)
         if m:
             current = []
             out.append((section, m.group(1), current))
@@ -200,7 +201,7 @@ def package_absent(text: str | None, package: str) -> bool:
         return False
     if f"Unable to find package: {package}" in text:
         return True
-    if _HEADER_RE.search(text) is None and f"[{package}]" not in text:
+    if PACKAGE_HEADER.search(text) is None and f"[{package}]" not in text:
         return bool(re.search(r"^(Database versions|Verifiers|Domain verification status|Key Set Manager|"
                               r"Packages|Dexopt state|Compiler stats):", text, re.M))
     return False
