@@ -545,7 +545,8 @@ def diff(run_a: Annotated[str | None, typer.Argument(help="Older run id (or pref
 @app.command()
 @_guard
 def sim(profiles: Annotated[list[str], typer.Argument(help="Built-in profile names or YAML files.")],
-        port: Annotated[int, typer.Option("--port", help="First TCP port.")] = 5555,
+        port: Annotated[int, typer.Option("--port", help="First TCP port; the others follow it. 0 picks free "
+                                                         "ports (the listing shows them).")] = 5555,
         adb: AdbOpt = None) -> None:
     """Run simulated phones that speak the ADB device protocol (connect with 'adb connect')."""
     from droidcheck.sim.host import serve
@@ -557,7 +558,7 @@ def sim(profiles: Annotated[list[str], typer.Argument(help="Built-in profile nam
         from droidcheck.errors import InputError
 
         raise InputError(str(exc)) from None
-    serve(loaded, port, adb)
+    serve(loaded, port or None, adb)
 
 
 @app.command()
