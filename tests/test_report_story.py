@@ -34,7 +34,7 @@ def test_report_lists_changes_and_the_delivery_test(adb_server, sim_phone, tmp_p
     assert fixed.exists(), proc.stdout + proc.stderr
     assert json.loads(fixed.read_text())["changes"], "fix -o should record its changes"
     watch = tmp_path / "watch.json"
-    cli("watch", "--adb", adb_server.address, "-s", serial, "--timeout", "6", "--interval", "0.3",
+    cli("watch", "--adb", adb_server.address, "-s", serial, "--timeout", "15", "--interval", "0.3",
         "--format", "json", "--no-check", "-o", str(watch))
     assert json.loads(watch.read_text())["verdict"]["stopped_at"] == "shown"
 

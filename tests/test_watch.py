@@ -197,3 +197,42 @@ def test_sender_masking():
     assert mask_sender("56789") == "56789"
     assert mask_sender("AMAZON") == "AMAZON" and mask_sender("AX-AMAZON") == "AX-AMAZON"
     assert mask_sender("+447700900123") == "+••••••••••23"
+
+
+@pytest.mark.e2e
+def test_a_check_before_the_watch_does_not_make_the_message_arrive_early(adb_server, sim_phone):
+    """``check`` and ``fix`` read ``dumpsys notification`` too; only the watch's own reads start the script."""
+    import time
+
+    serial = sim_phone(_profile(34, SmsScript(delay_s=0.5)))
+    read_device(adb_server.client.device(serial), serial=serial, adb_server=adb_server.address)
+    time.sleep(1.5)  # with the clock started by the check, the message would already be in the inbox
+    out = _watch(adb_server, serial, check=False, timeout=5)
+    assert out.verdict.stopped_at == "shown"
+    stored = next(s for s in out.to_dict()["stages"] if s["id"] == "stored")
+    assert stored["after_s"] >= 0.4, stored
+
+
+def _early_message(baseline_package: str):
+    from droidcheck.watch.sources import InboxRow, NotificationSeen
+    from droidcheck.watch.timeline import Timeline
+    from droidcheck.watch.verdict import decide
+
+    tl = Timeline.begin(1_760_000_100.0, 34, SMS_APP)
+    tl.set_baseline([NotificationSeen("0x1a", baseline_package, 4)])
+    tl.add_notifications([NotificationSeen("0x1a", baseline_package, 4)], 1_760_000_100.0)
+    reached = tl.add_inbox([InboxRow("AMAZON", 1_760_000_099.0)])  # stored a second before the watch began
+    tl.finish()
+    return reached, decide(tl, None)
+
+
+def test_a_message_stored_just_before_the_watch_keeps_its_notification():
+    reached, verdict = _early_message(SMS_APP)
+    assert reached == ["stored", "notification"]
+    assert verdict.stopped_at == "shown"
+
+
+def test_an_other_apps_old_notification_is_not_taken_for_the_message():
+    reached, verdict = _early_message("com.example.chat")
+    assert reached == ["stored"]
+    assert verdict.stopped_at == "notification"

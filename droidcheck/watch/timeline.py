@@ -76,7 +76,7 @@ class Timeline:
     blocked_at: float | None = None
     blocked_observable: bool = False
     unreadable: dict[str, str] = field(default_factory=dict)  # source id -> reason
-    baseline: set[str] = field(default_factory=set)  # notification records present at start
+    baseline: dict[str, NotificationSeen] = field(default_factory=dict)  # records present at start, by ident
     polls: int = 0
 
     @classmethod
@@ -139,11 +139,26 @@ class Timeline:
             if self._fresh(r.date):
                 self.sender = mask_sender(r.address)
                 if self._reach("stored", r.date, f"from {self.sender}"):
-                    return ["stored"]
+                    return ["stored", *self._credit_baseline()]
         return []
 
     def set_baseline(self, seen: list[NotificationSeen]) -> None:
-        self.baseline = {n.ident for n in seen}
+        self.baseline = {n.ident: n for n in seen}
+
+    def _credit_baseline(self) -> list[str]:
+        """A message stored just before the watch began (inside the 2 s the phone clock cannot resolve) may
+        already have its notification up: that record is in the baseline, and is this message's, not an
+        old one, when the SMS app owns it. Without this the watch would wrongly say "no notification"."""
+        stored = self.stages["stored"]
+        if stored.status != "reached" or stored.at is None or stored.at >= self.start:
+            return []
+        for n in self.baseline.values():
+            if self.sms_app and n.package == self.sms_app:
+                self.notification_importance = n.importance
+                if self._reach("notification", stored.at, f"{n.package} already showed a notification "
+                               f"(importance {n.importance}) when the watch began"):
+                    return ["notification"]
+        return []
 
     def add_notifications(self, seen: list[NotificationSeen], now: float) -> list[str]:
         for n in seen:
@@ -157,7 +172,7 @@ class Timeline:
                 if quiet:
                     self.stages["notification"].label = "notification posted silently"
                 return ["notification"]
-        return []
+        return self._credit_baseline()
 
     def add_blocked(self, times: list[float]) -> list[str]:
         fresh = [t for t in times if self._fresh(t)]

@@ -47,9 +47,12 @@ def _script(profile: Profile) -> SmsScript | None:
     return script
 
 
-def stage_times(profile: Profile) -> dict[str, float]:
-    """Phone-clock times of the stages this script reaches *so far* (stage → epoch seconds)."""
-    script = _script(profile)
+def stage_times(profile: Profile, *, start: bool = True) -> dict[str, float]:
+    """Phone-clock times of the stages this script reaches *so far* (stage → epoch seconds).
+
+    Only the watch's own sources (radio log, broadcasts, inbox) start the clock (``start``): ``dumpsys
+    notification`` is also read by ``check`` and ``fix``, and must not make the message arrive early."""
+    script = _script(profile) if start else profile.sms_script
     if script is None or script.started_at is None:
         return {}
     arrival = script.started_at + script.delay_s
@@ -226,7 +229,7 @@ def content_query(profile: Profile, argv: list[str]) -> Output:
 # -- dumpsys notification: posted records ------------------------------------------------------------
 
 def _records(profile: Profile) -> list[str]:
-    times = stage_times(profile)
+    times = stage_times(profile, start=False)
     script = profile.sms_script
     if script is None or "notification" not in times:
         return []
