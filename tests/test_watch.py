@@ -92,7 +92,7 @@ def test_lost_before_the_sms_app(adb_server, sim_phone, sdk):
 @pytest.mark.parametrize("sdk", SDKS)
 def test_lost_at_the_notification(adb_server, sim_phone, sdk):
     serial = sim_phone(_profile(sdk, SmsScript(delay_s=0.2, lost_at="notification"), blocked=True))
-    out = _watch(adb_server, serial)
+    out = _watch(adb_server, serial, timeout=10)  # ends on the block or the 1 s grace, long before
     doc = out.to_dict()
     stages = _stages(out)
     assert stages["radio"] == stages["delivered"] == stages["stored"] == "reached"
@@ -114,7 +114,7 @@ def test_lost_at_the_notification(adb_server, sim_phone, sdk):
 @pytest.mark.parametrize("sdk", SDKS)
 def test_delivered_and_shown(adb_server, sim_phone, sdk):
     serial = sim_phone(_profile(sdk, SmsScript(delay_s=0.2)))
-    out = _watch(adb_server, serial, check=False, timeout=5)
+    out = _watch(adb_server, serial, check=False, timeout=15)  # ends when shown
     assert out.ended_by == "notification"
     assert out.verdict.stopped_at == "shown"
     stages = out.to_dict()["stages"]
@@ -127,7 +127,7 @@ def test_delivered_and_shown(adb_server, sim_phone, sdk):
 @pytest.mark.e2e
 def test_silent_notification_points_at_channels(adb_server, sim_phone):
     serial = sim_phone(_profile(34, SmsScript(delay_s=0.2, importance=2)))
-    out = _watch(adb_server, serial, check=False, timeout=5)
+    out = _watch(adb_server, serial, check=False, timeout=15)  # ends when shown
     assert out.verdict.stopped_at == "silenced"
     assert out.verdict.rules[0] == "sms-app-channels-silenced"
 
@@ -146,12 +146,12 @@ def test_body_and_code_never_leak(adb_server, sim_phone, tmp_path: Path):
     script = SmsScript(sender="+447700900555", body=BODY, code=CODE, delay_s=0.2)
     serial = sim_phone(_profile(34, script))
     out_file = tmp_path / "watch.json"
-    term = _cli("--adb", adb_server.address, "-s", serial, "--timeout", "6", "--interval", "0.3",
+    term = _cli("--adb", adb_server.address, "-s", serial, "--timeout", "15", "--interval", "0.3",
                 "-o", str(out_file))
     assert term.returncode == 0, term.stderr
     assert "Resend OTP" in term.stdout and "Verdict" in term.stdout
     sim_phone.phone(serial).profile.sms_script.started_at = None  # play it again for the JSON run
-    js = _cli("--adb", adb_server.address, "-s", serial, "--timeout", "6", "--interval", "0.3",
+    js = _cli("--adb", adb_server.address, "-s", serial, "--timeout", "15", "--interval", "0.3",
               "--format", "json", "--no-check")
     doc = json.loads(js.stdout)
     assert doc["format"] == "droidcheck.watch" and doc["verdict"]["stopped_at"] == "shown"
@@ -165,7 +165,7 @@ def test_body_and_code_never_leak(adb_server, sim_phone, tmp_path: Path):
 @pytest.mark.e2e
 def test_not_observable_stage_is_reported(adb_server, sim_phone):
     serial = sim_phone(_profile(34, SmsScript(delay_s=0.2, lost_at="notification"), blocked=True))
-    proc = _cli("--adb", adb_server.address, "-s", serial, "--timeout", "4", "--interval", "0.3",
+    proc = _cli("--adb", adb_server.address, "-s", serial, "--timeout", "10", "--interval", "0.3",
                 "--grace", "1", "--no-check")
     assert proc.returncode == 1
     assert "not observable on Android 14" in proc.stdout
@@ -207,7 +207,7 @@ def test_a_check_before_the_watch_does_not_make_the_message_arrive_early(adb_ser
     serial = sim_phone(_profile(34, SmsScript(delay_s=0.5)))
     read_device(adb_server.client.device(serial), serial=serial, adb_server=adb_server.address)
     time.sleep(1.5)  # with the clock started by the check, the message would already be in the inbox
-    out = _watch(adb_server, serial, check=False, timeout=5)
+    out = _watch(adb_server, serial, check=False, timeout=15)  # ends when shown
     assert out.verdict.stopped_at == "shown"
     stored = next(s for s in out.to_dict()["stages"] if s["id"] == "stored")
     assert stored["after_s"] >= 0.4, stored
