@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import adbutils
 import pytest
 
 from droidcheck.check import check_snapshot, exit_code
@@ -89,6 +90,18 @@ def test_latency_round_trips_and_clock(adb_server, sim_phone):
     assert snap.meta.round_trips == 2
     assert time.monotonic() - t0 < 3.0
     assert abs(snap.meta.clock_offset_s + 120) < 1.6
+
+
+def test_one_server_connection_per_round_trip(adb_server, sim_phone, monkeypatch):
+    """A lab's server is across the network: every extra connection (adbutils asks the server's version
+    before each transport) is one more network round trip per phone."""
+    serial = sim_phone("pixel8-a14-healthy")
+    client = adbutils.AdbClient(host="127.0.0.1", port=adb_server.server.port)
+    opened = []
+    make_connection = client.make_connection
+    monkeypatch.setattr(client, "make_connection", lambda **kw: opened.append(kw) or make_connection(**kw))
+    snap = read_device(client.device(serial), serial=serial)
+    assert snap.meta.complete and len(opened) == snap.meta.round_trips == 2
 
 
 def test_phone_lost_mid_read_keeps_what_was_read(adb_server, sim_phone):

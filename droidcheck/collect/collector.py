@@ -52,15 +52,16 @@ def _items_for(probes: list[Probe], packages: list[str]) -> list[BatchItem]:
 def _open_shell(device, script: str, deadline: float):
     """``shell:`` service with a bounded wait: adbutils' own ``open_shell`` waits up to 600 s for a phone
     that has stopped answering, whatever the client's timeout."""
-    conn = device.open_transport(timeout=max(0.5, deadline - time.monotonic()))
-    conn.send_command("shell:" + script)
-    conn.check_okay()
-    return conn
+    from droidcheck.adb.service import open_service
+
+    return open_service(device, "shell:" + script, timeout=max(0.5, deadline - time.monotonic()))
 
 
 def _stream(device, script: str, items: list[BatchItem], deadline: float) -> _StreamResult:
     """Send one batch and read its reply as it arrives, watching per-probe and overall limits."""
     from adbutils import AdbError, AdbTimeout
+
+    from droidcheck.adb.service import close_now
 
     limits = {i.probe: i.timeout_s + HOST_GRACE_S for i in items}
     started = time.monotonic()
@@ -111,7 +112,7 @@ def _stream(device, script: str, items: list[BatchItem], deadline: float) -> _St
                     result.end_at[probe] = now
                     current = None
     finally:
-        conn.close()
+        close_now(conn)
     result.text = b"".join(chunks).decode("utf-8", errors="replace")
     return result
 
