@@ -212,3 +212,24 @@ def test_report_command_renders_saved_result(tmp_path: Path, monkeypatch: pytest
     assert result_digest(result) in page and "Corner" in page
     bad = CliRunner().invoke(app, ["report", str(saved), "-o", str(tmp_path / "r.txt")])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["pixel3-a9-amazon-restricted", "galaxy-s10-a11-dualsim-no-service"])
+def test_pdf_names_the_area_on_every_page_that_shows_its_checks(name):
+    """The all-checks table breaks across pages: a page must not show an area's rows without its name."""
+    from droidcheck.report.shop import area_title, build_report, check_name
+
+    result = redact_result(result_of(find_profile(name)))
+    report = build_report(result, None)
+    pages = [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(to_pdf(result))).pages]
+    # only the all-checks table: the causes above it and the checklist below it name checks too
+    first = next(i for i, page in enumerate(pages) if "All checks by area" in page)
+    pages = pages[first:]
+    pages[0] = pages[0].split("All checks by area", 1)[1]
+    pages = [page.split("Checklist (no phone", 1)[0] for page in pages]
+    assert len(pages) >= 2, "the case needs a table that breaks across pages"
+    for area, findings in report.areas:
+        for page in pages:
+            # the evidence column is shared by several checks; the check's own name is not
+            if any(" ".join(latin1(check_name(f)).split()) in page for f in findings):
+                assert latin1(area_title(area)) in page, (area, page[:200])

@@ -181,13 +181,20 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     pdf.set_font("Helvetica", "", 7.5)
     pdf.set_draw_color(220, 220, 220)
     pdf.set_fill_color(255, 255, 255)  # the table fills rows with the current colour unless told otherwise
-    with pdf.table(col_widths=(18, 68, width - 86), width=width, line_height=3.5, first_row_as_headings=True,
-                   borders_layout="HORIZONTAL_LINES", padding=(0.6, 1), text_align="LEFT",
+    columns = (18, 68, width - 86)
+    table_args: dict[str, Any] = dict(col_widths=columns, width=width, line_height=3.5, padding=(0.6, 1),
+                                      borders_layout="HORIZONTAL_LINES", text_align="LEFT")
+    with pdf.table(**table_args, first_row_as_headings=True,
                    headings_style=_style(bold=True, color=(85, 85, 85))) as table:
         table.row(["Result", "Check", "What the phone showed"])
-        for area, findings in r.areas:
-            row = table.row(style=_style(bold=True, fill=(238, 238, 238)))
-            row.cell(latin1(area_title(area)), colspan=3)
+    # One table per area, headed by its name: fpdf2 repeats a table's heading row after a page break, so an
+    # area's name never ends a page alone and its continuation on the next page is labelled.
+    for area, findings in r.areas:
+        if pdf.will_page_break(11):
+            pdf.add_page()
+        with pdf.table(**table_args, first_row_as_headings=True,
+                       headings_style=_style(bold=True, fill=(238, 238, 238))) as table:
+            table.row().cell(latin1(area_title(area)), colspan=3)
             for f in findings:
                 status = str(f.get("status", ""))
                 ev = evidence_text(f)
