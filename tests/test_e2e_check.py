@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -179,6 +180,36 @@ def test_cli_no_server_is_a_clear_error():
     proc = run_cli("check", "--adb", "127.0.0.1:1")
     assert proc.returncode == 2
     assert "no ADB server answers at 127.0.0.1:1" in proc.stderr
+
+
+@pytest.mark.parametrize(("reply", "said"), [(b"HTTP/1.0 400 Bad request\r\n\r\n", "did not answer as an ADB server"),
+                                             (None, "gave no ADB answer within 5 s")])
+def test_cli_a_port_that_is_not_adb_is_named_as_such(reply, said):
+    """A mistyped --adb port (a web server, a silent service) gets said so, not a bare timeout."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                held.append(conn)
+                if reply is not None:
+                    conn.recv(64)
+                    conn.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        proc = run_cli("check", "--adb", f"127.0.0.1:{listener.getsockname()[1]}")
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert proc.returncode == 2
+    assert said in proc.stderr and "an ADB server's port?" in proc.stderr
 
 
 def test_cli_unauthorized_phone_gets_a_hint(adb_server, sim_phone):

@@ -101,11 +101,17 @@ def ensure_server(address: ServerAddress) -> None:
     )
 
 
-def client_for(address: ServerAddress):  # -> adbutils.AdbClient (import kept lazy for start-up speed)
+def client_for(address: ServerAddress, timeout: float = 10):  # -> adbutils.AdbClient (lazy import: start-up)
     """A fresh client per caller: adbutils clients are cheap, and sharing one across threads is not safe."""
     from adbutils import AdbClient
 
-    return AdbClient(host=address.host, port=address.port, socket_timeout=10)
+    return AdbClient(host=address.host, port=address.port, socket_timeout=timeout)
+
+
+#: Listing devices is answered from the server's memory: a server silent this long is not an ADB server.
+LIST_TIMEOUT_S = 5.0
+_NOT_ADB_HINT = ("Is {address} an ADB server's port? adb listens on 5037 unless told otherwise; a lab host "
+                 "shares its server with 'adb -a -P PORT server nodaemon'.")
 
 
 @dataclass
@@ -144,9 +150,16 @@ def list_devices(address: ServerAddress) -> list[DeviceEntry]:
 
     ensure_server(address)
     try:
-        infos = client_for(address).list(extended=True)
-    except (AdbError, AdbTimeout, OSError) as exc:
-        raise AdbServerUnavailable(f"the ADB server at {address} did not answer: {exc}") from exc
+        infos = client_for(address, LIST_TIMEOUT_S).list(extended=True)
+    except AdbTimeout:
+        raise AdbServerUnavailable(f"something at {address} accepted the connection but gave no ADB answer "
+                                   f"within {LIST_TIMEOUT_S:.0f} s", _NOT_ADB_HINT.format(address=address)) from None
+    except AdbError as exc:
+        raise AdbServerUnavailable(f"{address} did not answer as an ADB server does ({exc})",
+                                   _NOT_ADB_HINT.format(address=address)) from exc
+    except OSError as exc:
+        raise AdbServerUnavailable(f"the ADB server at {address} did not answer: {exc}",
+                                   _NOT_ADB_HINT.format(address=address)) from exc
     entries = []
     for info in infos:
         tags = dict(info.tags or {})
