@@ -584,8 +584,26 @@ def _register_command_modules() -> None:
 _register_command_modules()
 
 
+def _safe_text_streams() -> None:
+    """Never die on a character the output cannot encode. Redirected output (a file, a pipe; on Windows
+    it gets the ANSI code page, cp1252 and the like) becomes UTF-8, which keeps every character of a JSON
+    document; a terminal that is not UTF-8 keeps its encoding and shows '?' for what it cannot draw."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding == "utf8" or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            if stream.isatty():
+                stream.reconfigure(errors="replace")
+            else:
+                stream.reconfigure(encoding="utf-8")
+        except (OSError, ValueError):
+            pass
+
+
 def main() -> None:
-    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    _safe_text_streams()
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")  # for the adb and simulator processes we start
     app()
 
 

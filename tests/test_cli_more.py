@@ -157,3 +157,22 @@ def test_usage_errors_are_usage_errors():
     proc = run_cli("check", "--format", "xml")
     assert proc.returncode == 2
     assert "Invalid value for --format" in proc.stderr and "internal error" not in proc.stderr
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_output_to_a_non_utf8_file_or_pipe_never_crashes(tmp_path, encoding):
+    """Windows gives redirected output its ANSI code page, which has no '✗' or '→'."""
+    from tests.test_reports import snapshot_of
+
+    snap = tmp_path / "snap.json"
+    snap.write_text(snapshot_of(find_profile("motog6-a8-clock-off")).to_json(), encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "COLUMNS": "120"}
+    for fmt in ("terminal", "json"):
+        proc = subprocess.run([sys.executable, "-m", "droidcheck.cli", "check", "--from", str(snap), "--format", fmt],
+                              capture_output=True, env=env, timeout=60)
+        assert proc.returncode == 1, proc.stderr.decode("utf-8", "replace")
+        out = proc.stdout.decode("utf-8")  # redirected output is UTF-8 whatever the code page
+        if fmt == "json":
+            assert json.loads(out)["verdict"]["likely_causes"][0] == "clock-drift"
+        else:
+            assert "clock" in out.lower()
