@@ -162,7 +162,7 @@ def test_usage_errors_are_usage_errors():
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
 def test_output_to_a_non_utf8_file_or_pipe_never_crashes(tmp_path, encoding):
     """Windows gives redirected output its ANSI code page, which has no '✗' or '→'."""
-    from tests.test_reports import snapshot_of
+    from droidcheck.sim.snapshot import snapshot_of
 
     snap = tmp_path / "snap.json"
     snap.write_text(snapshot_of(find_profile("motog6-a8-clock-off")).to_json(), encoding="utf-8")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -24,9 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from droidcheck.check import check_snapshot
-from droidcheck.collect.plan import PROBES, phase_probes
+from droidcheck.collect.plan import PROBES
 from droidcheck.errors import InputError
-from droidcheck.facts.derive.apps import packages_to_inspect
 from droidcheck.facts.extract import extract_facts
 from droidcheck.offline import load_input
 from droidcheck.offline.bugreport import CLOCK_REASON
@@ -34,8 +32,8 @@ from droidcheck.offline.dumpstate import read_dumpstate
 from droidcheck.parsers.ntp import ClockNow, NtpFix, drift_seconds, parse_clock_now, parse_ntp_fix
 from droidcheck.rules.loader import load_rules
 from droidcheck.sim.bugreport import render_bugreport, write_bugreport_zip
-from droidcheck.sim.commands import run_command
 from droidcheck.sim.profile import Profile, builtin_profiles, find_profile
+from droidcheck.sim.snapshot import snapshot_of
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 
 PROFILES = [p.name for p in builtin_profiles()]
@@ -47,27 +45,9 @@ NTP_FIX_SDK = 30
 DRIFT_NOTE = "from the bug report: phone clock against its last network time fix"
 
 
-def _run(profile: Profile, line: str) -> tuple[str, int]:
-    cmd, _, pipe = line.partition("|")
-    out = run_command(profile, shlex.split(cmd))
-    if pipe:  # `dumpsys connectivity | grep -E 'a|b'`
-        pattern = shlex.split(pipe)[-1]
-        return "".join(ln + "\n" for ln in out.stdout.splitlines() if re.search(pattern, ln)), 0
-    return out.stdout, out.rc
-
-
 def live_snapshot(profile: Profile) -> Snapshot:
     """What the collector would record: every phase-1 probe, then phase 2 for packages_to_inspect."""
-    snap = Snapshot(SnapshotMeta(captured_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                                 source="simulator"))
-    for probe in phase_probes(1):
-        stdout, rc = _run(profile, probe.command)
-        snap.add(CommandOutput(probe.id, probe.command, stdout=stdout, exit_code=rc))
-    for pkg in packages_to_inspect(snap):
-        for probe in phase_probes(2):
-            stdout, rc = _run(profile, probe.render(pkg))
-            snap.add(CommandOutput(probe.probe_id(pkg), probe.render(pkg), stdout=stdout, exit_code=rc))
-    return snap
+    return snapshot_of(profile)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import hashlib
 import html
 import io
 import json
-import shlex
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,45 +19,21 @@ import pypdf
 import pytest
 
 from droidcheck.check import check_snapshot
-from droidcheck.collect.plan import PROBES
-from droidcheck.facts.derive.apps import packages_to_inspect
 from droidcheck.report.html import to_html
 from droidcheck.report.pdf import latin1, to_pdf
 from droidcheck.report.redact import redact_result
 from droidcheck.report.shop import ShopInfo, load_shop, result_digest
 from droidcheck.rules.loader import load_rules
-from droidcheck.sim.commands import run_command
 from droidcheck.sim.profile import App, Profile, find_profile
-from droidcheck.sim.shell import _grep
-from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
+from droidcheck.sim.snapshot import snapshot_of as sim_snapshot_of
+from droidcheck.snapshot import Snapshot
 
 EVIL = "<script>alert(1)</script></table>"
 PRIVATE = ["+447700900123", "356938035643809", "8944110068512345678", "482913"]
 
 
-def _run(profile: Profile, command: str) -> tuple[str, int]:
-    """One probe command; the only pipes in the plan are into grep, which the simulator's shell provides."""
-    first, *filters = command.split(" | ")
-    out = run_command(profile, shlex.split(first))
-    text = out.stdout
-    for f in filters:
-        text = _grep(shlex.split(f)[1:], text).stdout
-    return text, out.rc
-
-
 def snapshot_of(profile: Profile) -> Snapshot:
-    snap = Snapshot(SnapshotMeta(serial=profile.serial, model=profile.model, maker=profile.maker,
-                                 source="simulator", captured_at="2026-11-25T10:00:00Z"))
-    for probe in PROBES:
-        if not probe.per_package:
-            text, rc = _run(profile, probe.render())
-            snap.add(CommandOutput(probe.id, probe.render(), text, rc))
-    for pkg in packages_to_inspect(snap):
-        for probe in PROBES:
-            if probe.per_package:
-                text, rc = _run(profile, probe.render(pkg))
-                snap.add(CommandOutput(probe.probe_id(pkg), probe.render(pkg), text, rc))
-    return snap
+    return sim_snapshot_of(profile, captured_at="2026-11-25T10:00:00Z")
 
 
 _RULES = load_rules()

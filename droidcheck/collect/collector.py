@@ -39,7 +39,7 @@ class _StreamResult:
     problem: str | None = None  # why the stream ended early, if it did
 
 
-def _items_for(probes: list[Probe], packages: list[str]) -> list[BatchItem]:
+def items_for(probes: list[Probe], packages: list[str]) -> list[BatchItem]:
     items: list[BatchItem] = []
     for p in probes:
         if p.per_package:
@@ -186,7 +186,7 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
         captured_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
     ))
     say("reading settings, radio and apps")
-    items = _items_for(phase_probes(1), [])
+    items = items_for(phase_probes(1), [])
     device_timeout = True
     sent_wall, sent_mono = time.time(), time.monotonic()
     res = _stream(device, build_script(items), items, deadline)
@@ -209,7 +209,7 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     from droidcheck.facts.derive.apps import packages_to_inspect
 
     packages = [] if lost_phone else packages_to_inspect(snapshot)
-    items2 = _items_for(phase_probes(2), packages)
+    items2 = items_for(phase_probes(2), packages)
     if items2 and not lost_phone:
         say(f"reading {len(packages)} app(s): {', '.join(packages)}")
         res2 = _stream(device, build_script(items2, device_timeout=device_timeout), items2, deadline)
