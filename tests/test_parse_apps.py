@@ -363,3 +363,13 @@ def test_fix_commands_change_state() -> None:
     assert p.default_sms_app == "com.example.quicksms"
     # O/P: no role service
     assert _rc(_profile(28, "x.y"), "cmd role add-role-holder android.app.role.SMS a.b") != 0
+
+
+def test_notification_app_line_without_uid_is_read_not_dropped() -> None:
+    """A dropped record reads as "default settings", i.e. allowed: the one outcome that must not happen
+    when the line says importance=NONE."""
+    n = parse_notification_dump(fixture("dumpsys_notification/xiaomi_hyperos_no_uid.txt"), "com.android.mms")
+    assert n is not None
+    rec = n.for_user(0)
+    assert rec is not None and rec.uid is None and rec.blocked
+    assert [c.id for c in rec.channels] == ["sms_channel"]

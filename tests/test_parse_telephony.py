@@ -127,6 +127,17 @@ def test_v_samsung_invalid_rats_and_signal_bar() -> None:
     assert on.service_state.nri("CS") is not None
 
 
+def test_samsung_masked_operator_name_is_no_name() -> None:
+    """Samsung builds have been seen printing ``<MASKED>`` for the operator: the fact must fall back to
+    getprop or stay unknown, never show the placeholder as the network's name."""
+    text = reg_fixture("v_15_samsung_dual_slot1_sms.txt").replace(
+        "mOperatorAlphaLong=giffgaff, mOperatorAlphaShort=giffgaff",
+        "mOperatorAlphaLong=<MASKED>, mOperatorAlphaShort=<MASKED>")
+    on = parse_telephony_registry(text).phones[1]
+    assert on.service_state and on.service_state.voice_reg == "IN_SERVICE"
+    assert on.service_state.operator_long is None and on.service_state.operator_short is None
+
+
 def test_n_legacy_positional_service_state_read_without_guessing() -> None:
     phone = parse_telephony_registry(reg_fixture("n_7_legacy_positional.txt")).phones[0]
     assert phone.service_state and phone.service_state.format == "legacy"
@@ -151,8 +162,17 @@ def test_isub_o_subscription_controller() -> None:
 def test_isub_q_dual_sms_slot1() -> None:
     dump = parse_isub(isub_fixture("q_10_subscriptioncontroller_dual_sms_slot1.txt"))
     assert dump.default_sms_sub_id == 3 and dump.slot_of_sub(3) == 1
+    assert dump.slot_to_sub == {0: 1, 1: 3}  # Q's map-entry shape, "subIds=1=[3]"
     assert [r.sub_id for r in dump.active] == [1, 3]  # AllSubInfoList (id=2, inactive) not taken
     assert dump.active[1].display_name == "giffgaff"
+
+
+@pytest.mark.parametrize(("line", "expected"), [(" sSlotIndexToSubId[0]: subId=2", {0: 2}),  # P
+                                                (" sSlotIndexToSubId[1]: subIds=1=[9]", {1: 9}),  # Q-T
+                                                (" sSlotIndexToSubId[0]: subIds=0=[9, 12]", {0: 9})])
+def test_isub_slot_map_shapes(line: str, expected: dict[int, int]) -> None:
+    text = f"SubscriptionController:\n defaultSmsSubId=9\n{line}\n++++++++++++++++++++++++++++++++\n"
+    assert parse_isub(text).slot_to_sub == expected
 
 
 def test_isub_u_subscription_manager_service() -> None:

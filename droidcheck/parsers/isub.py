@@ -6,7 +6,8 @@ Two implementations print it:
   SubscriptionController.java): ``SubscriptionController:`` then lines with one leading space
   `` defaultSubId=``, `` defaultDataSubId=``, `` defaultVoiceSubId=``, `` defaultSmsSubId=``,
   `` defaultSmsPhoneId=``…, the slot map (`` sSlotIdxToSubId[0]: subId=1`` on O, `` sSlotIndexToSubId[0]:
-  subId=1`` later; MTK builds ``mSimInfo[…]``/``sSimInfo[…]``), ``++++…`` separators, `` ActiveSubInfoList:``
+  subId=1`` on P, `` sSlotIndexToSubId[0]: subIds=0=[1]`` from Q, where a slot holds a list; MTK builds
+  ``mSimInfo[…]``/``sSimInfo[…]``), ``++++…`` separators, `` ActiveSubInfoList:``
   with one ``SubscriptionInfo.toString`` per line (``{id=1, iccId=894411006[…] simSlotIndex=0 …
   number=… / mNumber=…}``), `` AllSubInfoList:`` and a local log.
 * U+ ``SubscriptionManagerService.dump`` (…/telephony/subscription/SubscriptionManagerService.java):
@@ -30,6 +31,8 @@ _HEADER = re.compile(r"^\s*(SubscriptionController|SubscriptionManagerService):\
 _DEFAULT = re.compile(r"^\s*(defaultSubId|defaultDataSubId|defaultVoiceSubId|defaultSmsSubId|"
                       r"defaultSmsPhoneId|activeDataSubId)=(-?\d+)\s*$")
 _SLOT_MAP = re.compile(r"^\s*(?:\w*[Ss]lot\w*|m?[sS]?SimInfo)\[(\d+)\]:\s*subId=(-?\d+)\s*$")
+#: Q–T: the map holds a list per slot and prints the Map.Entry: `` sSlotIndexToSubId[0]: subIds=0=[9]``.
+_SLOT_MAP_LIST = re.compile(r"^\s*\w*[Ss]lot\w*\[(\d+)\]:\s*subIds=\d+=\[\s*(-?\d+)[^\]]*\]\s*$")
 _SMS_SLOT_U = re.compile(r"^\s*Logical SIM slot (\d+): subId=(-?\d+)\s*$")
 _SIM_STATE = re.compile(r"^\s*mSimState\[(\d+)\]=(\w+)\s*$")
 _MODEM_COUNT = re.compile(r"^\s*Active modem count=(\d+)\s*$")
@@ -132,7 +135,7 @@ def _read_default(dump: IsubDump, line: str) -> bool:
 
 
 def _read_slot(dump: IsubDump, line: str) -> bool:
-    m = _SMS_SLOT_U.match(line) or _SLOT_MAP.match(line)
+    m = _SMS_SLOT_U.match(line) or _SLOT_MAP.match(line) or _SLOT_MAP_LIST.match(line)
     if m:
         dump.slot_to_sub[int(m.group(1))] = int(m.group(2))
         return True

@@ -26,6 +26,9 @@ import re
 from dataclasses import dataclass, field
 
 _APP_RE = re.compile(r"^\s*(?:AppSettings:\s+)?([A-Za-z][\w.]*)\s+\((\d+|UNKNOWN_UID)\)(.*)$")
+#: A labelled app line without its ``(uid)``, as reported from a Xiaomi HyperOS build: read it (the
+#: importance on it may say NONE) rather than let the record vanish and the app look allowed.
+_APP_NO_UID_RE = re.compile(r"^\s*AppSettings:\s+([A-Za-z][\w.]*)()(?=\s|$)(.*)$")
 _HEADERS = ("Records:", "PackagePreferences:")
 _CHANNEL_ID_RE = re.compile(r"mId='([^']*)'")
 _CHANNEL_IMP_RE = re.compile(r"[,{]\s*mImportance=(-?\d+)")
@@ -64,10 +67,12 @@ class NotificationDump:
     has_config: bool = False
 
     def for_user(self, user: int = 0) -> AppNotificationRecord | None:
+        """The user's record; failing that, one printed without a uid (it cannot be told apart, and a
+        block on it must not be missed)."""
         for rec in self.records:
             if rec.uid is not None and rec.uid // 100000 == user:
                 return rec
-        return None
+        return next((rec for rec in self.records if rec.uid is None), None)
 
 
 def _parse_channel(line: str) -> Channel | None:
@@ -114,7 +119,7 @@ def parse_notification_dump(text: str | None, package: str) -> NotificationDump 
             if current is not None and channel is not None:
                 current.channels.append(channel)
             continue
-        m = _APP_RE.match(raw)
+        m = _APP_RE.match(raw) or _APP_NO_UID_RE.match(raw)
         if m and (stripped.startswith("AppSettings:") or raw.startswith("  ")):
             rec = _parse_app_line(m)
             current = rec if rec.package == package else None

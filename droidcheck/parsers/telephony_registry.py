@@ -167,11 +167,16 @@ class TelephonyRegistry:
         return bool(self.phones)
 
 
+#: Placeholders some builds print instead of a value (Samsung logs and dumps show ``<MASKED>`` for the
+#: operator name and network ids): not a value, so the fact falls back to another source or is unknown.
+_PLACEHOLDER = re.compile(r"^<[A-Z_ ]+>$|^\*+$")
+
+
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    return None if value in ("", "null", "NULL") else value
+    return None if value in ("", "null", "NULL") or _PLACEHOLDER.match(value) else value
 
 
 def _valid_dbm(value: int | None, low: int = -150, high: int = -20) -> int | None:

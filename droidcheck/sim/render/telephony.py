@@ -342,7 +342,10 @@ def render_isub(profile: Profile) -> str:
              f" defaultDataSubId={data}", f" defaultVoiceSubId={data}", f" defaultSmsSubId={sms}",
              " defaultDataPhoneId=0", " defaultVoicePhoneId=0",
              f" defaultSmsPhoneId={next((i for i, s in active if s.sub_id == sms), INT_MAX)}"]
-    lines += [f" {slot_key}[{i}]: subId={s.sub_id}" for i, s in active]
+    if e in ("O", "P"):
+        lines += [f" {slot_key}[{i}]: subId={s.sub_id}" for i, s in active]
+    else:  # Q–T keep a list per slot and print the map entry itself
+        lines += [f" {slot_key}[{i}]: subIds={i}=[{s.sub_id}]" for i, s in active]
     lines += ["++++++++++++++++++++++++++++++++"]
     if active:
         lines += [" ActiveSubInfoList:"] + ["  " + _sub_record(profile, s, i) for i, s in active]
