@@ -192,7 +192,8 @@ def test_report_command_renders_saved_result(tmp_path: Path, monkeypatch: pytest
 @pytest.mark.parametrize("name", ["pixel3-a9-amazon-restricted", "galaxy-s10-a11-dualsim-no-service"])
 def test_pdf_names_the_area_on_every_page_that_shows_its_checks(name):
     """The all-checks table breaks across pages: a page must not show an area's rows without its name."""
-    from droidcheck.report.shop import area_title, build_report, check_name
+    from droidcheck.report.format import area_title
+    from droidcheck.report.shop import build_report, check_name
 
     result = redact_result(result_of(find_profile(name)))
     report = build_report(result, None)

@@ -11,8 +11,7 @@ import re
 from html import escape
 from typing import Any
 
-from droidcheck.report.format import evidence_text
-from droidcheck.report.shop import area_title
+from droidcheck.report.format import area_title, evidence_text
 
 _RANK = {"fail": 0, "warn": 1, "unknown": 2, "pass": 3, "skip": 4, "manual": 5}
 _CELL = {"fail": "✗ fail", "warn": "! warn", "unknown": "? unknown", "pass": "✓", "skip": "–"}

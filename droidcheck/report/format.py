@@ -63,3 +63,11 @@ def format_fact(name: str, value: Any) -> str:
 
 def evidence_text(evidence: dict[str, Any]) -> str:
     return "; ".join(f"{name} = {format_fact(name, v)}" for name, v in evidence.items())
+
+
+AREA_TITLES = {"sms-app": "SMS app", "phone-number": "Phone number"}
+
+
+def area_title(area: str) -> str:
+    """A rule's area id (``sms-app``) as people read it (``SMS app``), the same in every report."""
+    return AREA_TITLES.get(area) or area.replace("-", " ").capitalize()

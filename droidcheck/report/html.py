@@ -11,7 +11,8 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from droidcheck.report.shop import Report, ShopInfo, area_title, build_report, check_name, evidence_text
+from droidcheck.report.format import area_title
+from droidcheck.report.shop import Report, ShopInfo, build_report, check_name, evidence_text
 
 CSS = """
 *{box-sizing:border-box}

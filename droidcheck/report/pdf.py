@@ -13,7 +13,8 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from droidcheck.report.shop import STATUS_LABEL, Report, ShopInfo, area_title, build_report, check_name, evidence_text
+from droidcheck.report.format import area_title
+from droidcheck.report.shop import STATUS_LABEL, Report, ShopInfo, build_report, check_name, evidence_text
 
 _SUBSTITUTES = {
     "→": "->", "←": "<-", "↳": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"',

@@ -248,8 +248,3 @@ def build_report(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: 
     )
 
 
-AREA_TITLES = {"sms-app": "SMS app", "phone-number": "Phone number"}
-
-
-def area_title(area: str) -> str:
-    return AREA_TITLES.get(area) or area.replace("-", " ").capitalize()

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from droidcheck.report.format import evidence_text
+from droidcheck.report.format import area_title, evidence_text
 
 STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yellow"),
                 "unknown": ("? UNKNOWN", "magenta"), "pass": ("✓ pass", "green"), "skip": ("– skip", "dim"),
@@ -80,7 +80,7 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
             continue
         if f["area"] != area:
             area = f["area"]
-            table.add_row(Text(area, style="bold blue"), "", "")
+            table.add_row(Text(area_title(area), style="bold blue"), "", "")
         label, style = STATUS_STYLE[f["status"]]
         evidence = _evidence(f)
         if f["status"] == "unknown" and f.get("unknown_facts"):
