@@ -8,7 +8,8 @@ every round trip (each adb service opened), it measures:
 * droidcheck's batched read: round trips and wall time of one full snapshot;
 * the naive baseline: the same commands, one ``adb shell`` each;
 * evaluating facts and rules on the snapshot (pure CPU);
-* ``droidcheck --help`` start-up time.
+* loading the rules, against the pure-Python YAML parser (what it was before libyaml was used);
+* ``droidcheck --help`` start-up time, and a whole ``droidcheck check --from SNAPSHOT`` process.
 
 It prints figures and never fails; the numbers go into benchmarks/RESULTS.md by hand, with the machine.
 """
@@ -19,7 +20,12 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
+from unittest import mock
+
+import yaml
 
 from droidcheck.adb.server import AdbServer
 from droidcheck.check import check_snapshot
@@ -27,6 +33,7 @@ from droidcheck.collect.collector import read_device
 from droidcheck.collect.plan import phase_probes
 from droidcheck.facts.derive.apps import packages_to_inspect
 from droidcheck.facts.extract import extract_facts
+from droidcheck.rules import loader as rules_loader
 from droidcheck.rules.loader import load_rules
 from droidcheck.sim.host import SimHost
 from droidcheck.sim.profile import find_profile
@@ -90,6 +97,15 @@ def main() -> None:
     check_s = median_time(lambda: check_snapshot(snap, rules), 50)
     help_s = median_time(lambda: subprocess.run([sys.executable, "-m", "droidcheck.cli", "--help"],
                                                 capture_output=True, check=True), args.repeat)
+    rules_s = median_time(load_rules, 20)
+    with mock.patch.object(rules_loader, "_COMPOSER", yaml.SafeLoader):
+        rules_py_s = median_time(load_rules, 20)
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "snapshot.json"
+        saved.write_text(snap.to_json(), encoding="utf-8")
+        offline_s = median_time(lambda: subprocess.run([sys.executable, "-m", "droidcheck.cli", "check", "--from",
+                                                        str(saved), "--format", "json"], capture_output=True),
+                                args.repeat)
 
     print(f"latency per round trip: {args.latency_ms} ms, repeats: {args.repeat} (medians)")
     print(f"{'':34}{'round trips':>12}{'wall time':>12}")
@@ -98,7 +114,10 @@ def main() -> None:
     print(f"speed-up: {naive / batched:.1f}x fewer seconds, {naive_trips / trips:.1f}x fewer round trips")
     print(f"facts from snapshot: {facts_s * 1000:.2f} ms; facts + {len(rules)} rules: {check_s * 1000:.2f} ms "
           f"({check_s / batched * 100:.1f} % of the read)")
-    print(f"droidcheck --help: {help_s * 1000:.0f} ms")
+    print(f"loading {len(rules)} rules: {rules_s * 1000:.1f} ms (pure-Python YAML parser: {rules_py_s * 1000:.1f} ms, "
+          f"{rules_py_s / rules_s:.1f}x)")
+    print(f"droidcheck --help: {help_s * 1000:.0f} ms; droidcheck check --from SNAPSHOT (whole process): "
+          f"{offline_s * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
