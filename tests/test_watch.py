@@ -236,3 +236,21 @@ def test_an_other_apps_old_notification_is_not_taken_for_the_message():
     reached, verdict = _early_message("com.example.chat")
     assert reached == ["stored"]
     assert verdict.stopped_at == "notification"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("zen", "stop"), [(1, "silenced"), (0, "shown")])
+def test_do_not_disturb_at_arrival_makes_it_silent(adb_server, sim_phone, zen, stop):
+    serial = sim_phone(_profile(34, SmsScript(delay_s=0.2), zen_mode=zen))
+    out = _watch(adb_server, serial, check=False, timeout=15)
+    doc = out.to_dict()
+    assert out.ended_by == "notification" and out.verdict.stopped_at == stop
+    if zen:
+        assert doc["dnd_at_notification"] == "priority only"
+        assert "Do Not Disturb" in out.verdict.notes[0] and out.verdict.rules[-1] == "do-not-disturb"
+    else:
+        assert doc["dnd_at_notification"] is None
+
+
+def test_zen_mode_parser():
+    assert [sources.parse_zen_mode(t) for t in ("0\n", "2", "null", "", "Error: x")] == [0, 2, None, None, None]

@@ -95,8 +95,10 @@ def probe_phone(shell: Shell, sms_app: str | None = None) -> PhoneInfo:
 def _apply(tl: Timeline, sections: dict[str, str], info: PhoneInfo, now: float) -> list[str]:
     """Feed one poll's sections into the timeline; returns the stage ids newly reached."""
     new: list[str] = []
+    if "dnd" in sections:  # first: the notification seen in this same poll takes this poll's mode
+        tl.set_dnd(src.parse_zen_mode(sections["dnd"]))
     for sid, text in sections.items():
-        if sid in ("clock", "end"):
+        if sid in ("clock", "end", "dnd"):
             continue
         err = src.source_error(text)
         if err:

@@ -25,6 +25,9 @@ blocked             "Suppressing notification from package by user request."
                     (``NotificationManagerService``) — Android 8–9 only: current
                     AOSP logs it only when ``DBG`` is on, so on 10+ a block cannot
                     be seen, only inferred from the app's notification settings
+Do Not Disturb      ``settings get global zen_mode`` (``Settings.Global.ZEN_MODE``:    the mode number
+at arrival          0 off, 1 priority only, 2 total silence, 3 alarms only); the
+                    value of the poll that first saw the notification
 ==================  =============================================================  ==========================
 
 Observed on the versions above in AOSP sources (see the report of the change); OEM builds may differ —
@@ -59,7 +62,10 @@ SOURCES = (
     Source("inbox", "stored", "content://sms/inbox (address, date only)"),
     Source("notifications", "notification", "dumpsys notification (NotificationRecord)"),
     Source("blocked", "blocked", "logcat -b main NotificationService"),
+    Source("dnd", "notification", "settings get global zen_mode (Do Not Disturb)"),
 )
+#: ``Settings.Global.ZEN_MODE`` values (``ZEN_MODE_*`` in android.provider.Settings.Global).
+ZEN_MODES = {0: "off", 1: "priority only", 2: "total silence", 3: "alarms only"}
 
 
 def observable(source_id: str, sdk: int | None) -> str | None:
@@ -93,7 +99,15 @@ def command_for(source_id: str, since_epoch: float) -> str:
     if source_id == "blocked":
         return (f"logcat -b main -d -v epoch -T {since} -s NotificationService:E "
                 f"| grep -F {_q('Suppressing notification')}")
+    if source_id == "dnd":
+        return "settings get global zen_mode"
     raise KeyError(source_id)
+
+
+def parse_zen_mode(text: str) -> int | None:
+    """``settings get global zen_mode`` → 0–3; None for anything else (``null``, an error)."""
+    value = text.strip()
+    return int(value) if value in ("0", "1", "2", "3") else None
 
 
 def build_script(source_ids: list[str], since_epoch: float) -> str:

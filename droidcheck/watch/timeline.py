@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from droidcheck.watch.sources import BroadcastEvent, InboxRow, NotificationSeen, RadioEvent, observable
+from droidcheck.watch.sources import (
+    ZEN_MODES,
+    BroadcastEvent,
+    InboxRow,
+    NotificationSeen,
+    RadioEvent,
+    observable,
+)
 
 #: Stage ids in order, with the label the technician sees.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -77,6 +84,8 @@ class Timeline:
     blocked_observable: bool = False
     unreadable: dict[str, str] = field(default_factory=dict)  # source id -> reason
     baseline: dict[str, NotificationSeen] = field(default_factory=dict)  # records present at start, by ident
+    dnd_mode: int | None = None  # zen_mode as of the latest poll that could read it
+    dnd_at_notification: int | None = None  # zen_mode when the notification was first seen
     polls: int = 0
 
     @classmethod
@@ -100,8 +109,15 @@ class Timeline:
         stage = self.stages[sid]
         if stage.status == "reached" or stage.status == "not_observable":
             return False
+        if sid == "notification" and self.dnd_mode:
+            self.dnd_at_notification = self.dnd_mode
+            detail += f"; Do Not Disturb was on ({ZEN_MODES.get(self.dnd_mode, self.dnd_mode)})"
         stage.status, stage.at, stage.detail = "reached", at, detail
         return True
+
+    def set_dnd(self, mode: int | None) -> None:
+        if mode is not None:
+            self.dnd_mode = mode
 
     def mark_unreadable(self, source: str, reason: str) -> None:
         self.unreadable[source] = reason
@@ -202,6 +218,8 @@ class Timeline:
     def to_dict(self) -> dict[str, Any]:
         return {"started_at": _iso(self.start), "sms_app": self.sms_app, "sender": self.sender,
                 "notification_importance": self.notification_importance,
+                "dnd_at_notification": ZEN_MODES.get(self.dnd_at_notification) if self.dnd_at_notification
+                else None,
                 "stages": [self.stages[sid].to_dict(self.start) for sid, _ in STAGES],
                 "notification_block_observable": self.blocked_observable,
                 "unreadable_sources": dict(self.unreadable), "polls": self.polls}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from droidcheck.watch.sources import ZEN_MODES
 from droidcheck.watch.timeline import Timeline
 
 #: Candidate rules per stop; ids from ``rules/*.yaml``.
@@ -57,7 +58,14 @@ def _stop(tl: Timeline) -> tuple[str, str, list[str]]:
     st = tl.stages
     if tl.reached("notification"):
         imp = tl.notification_importance
-        return ("silenced" if imp is not None and imp < 3 else "shown"), "observed", notes
+        if imp is not None and imp < 3:
+            return "silenced", "observed", notes
+        if tl.dnd_at_notification:
+            notes.append(f"Do Not Disturb was on ({ZEN_MODES.get(tl.dnd_at_notification)}) when the notification "
+                         "was posted: it made no sound and did not pop up, unless the SMS app or the sender is "
+                         "allowed to break through.")
+            return "silenced", "observed", notes
+        return "shown", "observed", notes
     if tl.blocked_at is not None:
         return "notification", "observed", notes
     later = [s for s in ("delivered", "stored") if tl.reached(s)]
