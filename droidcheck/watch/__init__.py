@@ -3,7 +3,8 @@
 Stages (``timeline.STAGES``): request → radio (``InboundSmsHandler`` in ``logcat -b radio``) → delivered
 (``SMS_DELIVER`` in ``dumpsys activity broadcasts history``) → stored (``content://sms/inbox``, address and
 date only) → notification (``NotificationRecord`` in ``dumpsys notification``; a suppressed one is logged
-by ``NotificationManagerService`` on Android 8–9 only). ``sources`` says what is read on which version,
+by ``NotificationManagerService`` on Android 8–9 only); Do Not Disturb (``zen_mode``) is read with each
+poll, so a notification posted while it was on counts as silenced. ``sources`` says what is read on which version,
 ``session.run_watch`` polls, ``verdict.decide`` says where the message stopped and which rules apply.
 
 JSON (``WatchOutcome.to_dict``, ``format: droidcheck.watch``, ``version: 1``)::
@@ -11,6 +12,7 @@ JSON (``WatchOutcome.to_dict``, ``format: droidcheck.watch``, ``version: 1``)::
     {format, version, device: {serial, model, android_release, sdk},
      started_at, ended_by: notification|blocked|grace|timeout|interrupted|device_lost, duration_s,
      sms_app, sender (masked unless a short code or sender id), notification_importance,
+     dnd_at_notification: priority only|total silence|alarms only|null,
      stages: [{id, label, status: reached|not_reached|not_observable|unreadable|waiting,
                at (ISO, host zone), after_s, detail, source}],
      notification_block_observable, unreadable_sources: {source: reason}, polls,
