@@ -132,6 +132,15 @@ def test_malformed_rule_files_say_where_and_what(tmp_path, change, expected):
     assert any(p.startswith(expected) or expected in p for p in problems), problems
 
 
+def test_every_problem_of_a_rule_is_reported_in_one_run(tmp_path):
+    """A schema error (bad severity) must not hide the unknown fact and cause behind it; in line order."""
+    text = (GOOD.replace("severity: low", "severity: huge").replace("cause.network", "cause.nonsense")
+            .replace("radio.airplane_mode", "radio.airplne_mode"))
+    problems = _problems(tmp_path, text)
+    assert [p.split(":")[1] for p in problems] == ["5", "6", "7"], problems
+    assert "unknown article section" in problems[0] and "'huge'" in problems[1] and "airplne" in problems[2]
+
+
 def test_duplicate_rule_id(tmp_path):
     rule = GOOD.split("rules:\n", 1)[1]
     problems = _problems(tmp_path, GOOD + rule)

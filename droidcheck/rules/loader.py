@@ -10,6 +10,7 @@ unknown facts and operators, values of the wrong type for a fact, duplicate rule
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -200,6 +201,14 @@ def _build(raw: dict[str, Any], area: str, source: str, line: int, lines: Lines,
 
 
 def load_file(path: Path, problems: list[Problem], display: str | None = None) -> list[Rule]:
+    """The rules of one file; every problem found is appended to ``problems``, in line order."""
+    before = len(problems)
+    rules = _load_file(path, problems, display)
+    problems[before:] = sorted(problems[before:], key=lambda p: p.line)
+    return rules
+
+
+def _load_file(path: Path, problems: list[Problem], display: str | None = None) -> list[Rule]:
     name = display or str(path)
     try:
         data, lines, dupes = _load_yaml(path)
@@ -215,7 +224,6 @@ def load_file(path: Path, problems: list[Problem], display: str | None = None) -
         what = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(name, line, None, f"not valid YAML: {what}"))
         return []
-    before = len(problems)
 
     def add(path: tuple[Any, ...], rid: str | None, msg: str) -> None:
         problems.append(Problem(name, _line_of(lines, path), rid, msg))
@@ -225,8 +233,10 @@ def load_file(path: Path, problems: list[Problem], display: str | None = None) -
     if data is None:
         add((), None, "the file is empty (expected 'area:' and 'rules:')")
         return []
+    schema_broken: set[int | None] = set()  # rule indexes with schema errors; None: the file itself
     for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path = tuple(err.absolute_path)
+        schema_broken.add(path[1] if len(path) > 1 and path[0] == "rules" and isinstance(path[1], int) else None)
         msg = err.message if len(err.message) < 200 else err.message[:200] + "…"
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             extras = sorted(set(err.instance) - set(err.schema.get("properties", {})), key=str)
@@ -236,16 +246,21 @@ def load_file(path: Path, problems: list[Problem], display: str | None = None) -
         where = ".".join(map(str, path[2:])) if len(path) > 2 and path[0] == "rules" else \
             ".".join(map(str, path)) if path and path[0] != "rules" else ""
         add(path, _rule_id_at(data, path), f"{where + ': ' if where else ''}{msg}")
-    if len(problems) > before:
+    if None in schema_broken or not isinstance(data.get("rules"), list):
         return []
     rules: list[Rule] = []
     for i, raw in enumerate(data["rules"]):
         base = ("rules", i)
         n = len(problems)
+        if i in schema_broken:
+            # still report what else is wrong with it, so an author sees every problem in one run
+            with contextlib.suppress(KeyError, TypeError, AttributeError, ValueError):
+                _check_rule(raw, base, add)
+            continue
         _check_rule(raw, base, add)
         if len(problems) == n:
             rules.append(_build(raw, data["area"], name, _line_of(lines, base), lines, base))
-    return rules
+    return [] if schema_broken else rules
 
 
 def builtin_rules_dir() -> Path:
