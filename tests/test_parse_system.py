@@ -120,7 +120,9 @@ def test_connectivity_q_cellular_not_validated() -> None:
 
 def test_connectivity_r_short_form_with_vpn_default() -> None:
     dump = parse_connectivity(fixture("connectivity", "r30_wifi_and_vpn.txt"))
-    assert dump.default_network is not None and dump.default_network.transports == ("WIFI", "VPN")
+    # the default request excludes VPNs, so the default is the Wi-Fi under it; the VPN is listed beside it
+    assert dump.default_network is not None and dump.default_network.transports == ("WIFI",)
+    assert dump.networks[112].transports == ("WIFI", "VPN")
     f = facts_of(snapshot({"connectivity": fixture("connectivity", "r30_wifi_and_vpn.txt")}))
     assert f["network.validated"].value is True and f["network.wifi_connected"].value is True
 
@@ -132,6 +134,14 @@ def test_connectivity_u_module() -> None:
     f = facts_of(snapshot({"connectivity": fixture("connectivity",
                                                    "u34_module_wifi_unvalidated_cell_validated.txt")}))
     assert f["network.validated"].value is True  # the default is the validated cellular network
+
+
+@pytest.mark.parametrize(("ni", "state"), [("ni{Bluetooth Tethering CONNECTED}", "CONNECTED"),
+                                           ("ni{MOBILE[LTE] CONNECTING extra: ims}", "CONNECTING")])
+def test_connectivity_short_network_info_with_a_two_word_type(ni: str, state: str) -> None:
+    line = (f"  NetworkAgentInfo{{network{{104}}  handle{{446676598797}}  {ni}   Score{{20}}  everValidated "
+            "lastValidated  lp{}  nc{[ Transports: BLUETOOTH Capabilities: INTERNET&VALIDATED]}}")
+    assert parse_connectivity(f"Active default network: 104\n{line}\n").networks[104].state == state
 
 
 def test_connectivity_no_default_network() -> None:
@@ -182,7 +192,21 @@ def test_settings_global_p() -> None:
     assert f["notifications.dnd"].value is True and f["notifications.dnd_mode"].value == "alarms_only"
     assert f["time.auto_time"].value is True and f["time.auto_time_zone"].value is False
     assert f["power.battery_saver"].value is True and f["radio.airplane_mode"].value is False
-    assert f["network.mobile_data"].value is False  # plain mobile_data wins over per-SIM keys
+    # dual SIM: mobile_data=0, mobile_data1=0, mobile_data2=1 — which one counts depends on the data SIM
+    assert not f["network.mobile_data"].known and "disagree" in f["network.mobile_data"].reason
+
+
+@pytest.mark.parametrize(("data_sub", "expected"), [(1, False), (2, True)])
+def test_mobile_data_on_dual_sim_is_the_data_sims_own_setting(data_sub: int, expected: bool) -> None:
+    isub = f"SubscriptionController:\n defaultDataSubId={data_sub}\n defaultSmsSubId=1\n"
+    f = facts_of(snapshot({"settings_global": fixture("settings", "global_p28.txt"), "isub": isub}))
+    assert f["network.mobile_data"].value is expected
+    assert f"mobile_data{data_sub}" in f["network.mobile_data"].note
+
+
+def test_mobile_data_keys_that_agree_need_no_data_sim() -> None:
+    f = facts_of(snapshot({"settings_global": "mobile_data=1\nmobile_data0=1\nmobile_data1=1\n"}))
+    assert f["network.mobile_data"].value is True
 
 
 def test_settings_absent_and_null() -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from droidcheck.parsers.getprop import parse_getprop
+from droidcheck.parsers.isub import IsubDump, parse_isub
 from droidcheck.parsers.settings import parse_settings_list
 from droidcheck.snapshot import Snapshot
 
@@ -37,6 +38,12 @@ class DeriveContext:
             return None
         parsed = parse_settings_list(text)
         return parsed or None
+
+    @cached_property
+    def isub(self) -> IsubDump | None:
+        """``dumpsys isub`` parsed, or None when missing (``format == "unknown"`` when not understood)."""
+        text = self.snapshot.text("isub")
+        return parse_isub(text) if text is not None else None
 
     @cached_property
     def sdk(self) -> int | None:

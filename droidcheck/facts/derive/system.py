@@ -32,6 +32,7 @@ from droidcheck.facts.model import Fact, known, unknown
 from droidcheck.parsers.clock import parse_epoch_seconds, parse_uptime
 from droidcheck.parsers.connectivity import ConnectivityDump, parse_connectivity
 from droidcheck.parsers.diskstats import parse_diskstats
+from droidcheck.parsers.isub import valid_sub_id
 from droidcheck.parsers.netpolicy import parse_restrict_background
 from droidcheck.parsers.ntp import drift_seconds, fix_age_seconds, parse_clock_now, parse_ntp_fix, why_no_fix
 from droidcheck.parsers.settings import setting_bool
@@ -251,18 +252,32 @@ def _dnd(ctx: DeriveContext) -> list[Fact]:
 
 
 def _mobile_data(ctx: DeriveContext) -> Fact:
-    """``mobile_data`` (single SIM / default), else the per-subscription ``mobile_data<subId>`` keys."""
+    """Whether mobile data is switched on.
+
+    Telephony reads ``mobile_data`` on a single-SIM phone and ``mobile_data<subId>`` (the data SIM's own
+    key) on a multi-SIM one, where the plain key can be stale (a dual-SIM Xiaomi was seen with
+    ``mobile_data=0`` beside ``mobile_data0=1, mobile_data1=1``). So: the data SIM's key when ``dumpsys
+    isub`` names the data SIM; else the keys when they agree; else unknown, never a guess.
+    """
     fact = "network.mobile_data"
     settings, missing = _global(ctx, fact)
     if settings is None:
         return missing  # type: ignore[return-value]
-    if setting_bool(settings, "mobile_data") is not None:
-        return _settings_bool(ctx, fact, "mobile_data")
+    plain = setting_bool(settings, "mobile_data")
     per_sub = {k: setting_bool(settings, k) for k in settings if _MOBILE_DATA_SUB.match(k)}
-    values = [v for v in per_sub.values() if v is not None]
-    if not values:
+    per_sub = {k: v for k, v in per_sub.items() if v is not None}
+    if not per_sub:
         return _settings_bool(ctx, fact, "mobile_data")
-    return known(fact, any(values), note="from the per-SIM settings " + ", ".join(sorted(per_sub)))
+    isub = ctx.isub
+    data_sub = isub.default_data_sub_id if isub is not None else None
+    if data_sub is not None and valid_sub_id(data_sub) and f"mobile_data{data_sub}" in per_sub:
+        return known(fact, per_sub[f"mobile_data{data_sub}"],
+                     note=f"from mobile_data{data_sub}, the setting of the data SIM (subscription {data_sub})")
+    values = set(per_sub.values()) | ({plain} if plain is not None else set())
+    keys = ", ".join(sorted(per_sub) + (["mobile_data"] if plain is not None else []))
+    if len(values) == 1:
+        return known(fact, values.pop(), note=f"from the settings {keys}")
+    return unknown(fact, f"the mobile data settings disagree ({keys}) and the data SIM is not known")
 
 
 def _components(ctx: DeriveContext, fact: str, key: str, note: str | None = None) -> Fact:

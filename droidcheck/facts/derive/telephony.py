@@ -31,7 +31,7 @@ from typing import Any
 
 from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.model import Fact, known, unknown
-from droidcheck.parsers.isub import IsubDump, parse_isub, valid_sub_id
+from droidcheck.parsers.isub import IsubDump, valid_sub_id
 from droidcheck.parsers.telephony_registry import (
     PhoneState,
     ServiceStateInfo,
@@ -90,9 +90,8 @@ def derive(ctx: DeriveContext) -> list[Fact]:
 # -- reading -------------------------------------------------------------------------------------------
 def _read(ctx: DeriveContext) -> Telephony:
     reg_text = ctx.snapshot.text("telephony_registry")
-    isub_text = ctx.snapshot.text("isub")
     registry = parse_telephony_registry(reg_text) if reg_text is not None else None
-    isub = parse_isub(isub_text) if isub_text is not None else None
+    isub = ctx.isub
     t = Telephony(
         registry=registry if registry is not None and registry.recognised else None,
         registry_missing=(ctx.missing("telephony_registry") if registry is None
