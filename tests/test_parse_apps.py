@@ -165,6 +165,18 @@ def test_appops_versions() -> None:
     assert op_mode("Error: Unknown package: x\n", "RUN_ANY_IN_BACKGROUND") is None
 
 
+def test_appops_uid_mode_of_an_op_wins_over_its_package_line() -> None:
+    text = fixture("appops/u_uid_and_package_same_op.txt")
+    assert op_mode(text, "RUN_ANY_IN_BACKGROUND") == "ignore"
+    assert op_mode(text, "WAKE_LOCK") == "allow" and op_mode(text, "RUN_IN_BACKGROUND") == "allow"
+
+
+@pytest.mark.parametrize("line", ["RUN_ANY_IN_BACKGROUND: mode=7", "RUN_ANY_IN_BACKGROUND: ask; time=+2s ago"])
+def test_appops_mode_without_a_known_name_is_unknown_not_default(line: str) -> None:
+    assert op_mode(f"WAKE_LOCK: allow\n{line}\n", "RUN_ANY_IN_BACKGROUND") is None
+    assert op_mode(f"WAKE_LOCK: allow\n{line}\n", "WAKE_LOCK") == "allow"
+
+
 def test_standby_bucket() -> None:
     assert parse_standby_bucket("40\n") == 40
     assert parse_standby_bucket("Unknown command: get-standby-bucket\n") is None
