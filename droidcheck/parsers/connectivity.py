@@ -43,7 +43,11 @@ _NC_START = re.compile(r"\bnc\{\[")
 _TRANSPORTS = re.compile(r"\bTransports:\s*(?P<t>[A-Z_]+(?:\|[A-Z_]+)*)")
 _CAPABILITIES = re.compile(r"\bCapabilities:\s*(?P<c>[A-Z0-9_]+(?:&[A-Z0-9_]+)*)")
 _OLD_STATE = re.compile(r"\bstate:\s*[A-Z_]+/(?P<state>[A-Z_]+)")
-_SHORT_NI = re.compile(r"\bni\{(?P<type>[A-Za-z_]+)(?:\[[^\]]*\])?\s+(?P<state>[A-Z_]+)")
+#: NetworkInfo.DetailedState names. The type before it can be two words ("Bluetooth Tethering").
+_DETAILED_STATES = ("IDLE|SCANNING|CONNECTING|AUTHENTICATING|OBTAINING_IPADDR|CONNECTED|SUSPENDED|DISCONNECTING|"
+                    "DISCONNECTED|FAILED|BLOCKED|VERIFYING_POOR_LINK|CAPTIVE_PORTAL_CHECK")
+_SHORT_NI = re.compile(r"\bni\{(?P<type>[A-Za-z_][A-Za-z_ ]*?)(?:\[[^\]]*\])?\s+(?P<state>"
+                       + _DETAILED_STATES + r")\b")
 
 
 @dataclass(frozen=True)
