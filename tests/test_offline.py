@@ -420,3 +420,33 @@ def test_every_probe_is_mapped_or_explained(tmp_path: Path) -> None:
         else:
             out = snap.outputs[probe.id]
             assert out.ok or out.error, probe.id
+
+
+# -- gzip-compressed inputs ---------------------------------------------------------------------------
+
+def test_gzipped_bug_report_text_and_snapshot_read_like_plain_ones(tmp_path: Path) -> None:
+    import gzip
+
+    profile = find_profile("motog6-a8-clock-off")
+    text = render_bugreport(profile)
+    plain = tmp_path / "bugreport.txt"
+    plain.write_text(text, encoding="utf-8")
+    packed = tmp_path / "bugreport.txt.gz"
+    packed.write_bytes(gzip.compress(text.encode("utf-8")))
+    a, b = load_input(plain), load_input(packed)
+    assert b.meta.source == "bugreport" and b.meta.complete
+    assert {k: o.stdout for k, o in a.outputs.items()} == {k: o.stdout for k, o in b.outputs.items()}
+    snap = live_snapshot(profile)
+    packed_snap = tmp_path / "snapshot.json.gz"
+    packed_snap.write_bytes(gzip.compress(snap.to_json().encode("utf-8")))
+    assert load_input(packed_snap).to_dict()["outputs"] == snap.to_dict()["outputs"]
+
+
+@pytest.mark.parametrize(("content", "words"), [("cut", "damaged gzip"), ("other", "neither a snapshot")])
+def test_bad_gzip_inputs_are_named(tmp_path: Path, content: str, words: str) -> None:
+    import gzip
+
+    path = tmp_path / "x.gz"
+    data = gzip.compress(render_bugreport(find_profile("pixel8-a14-healthy")).encode("utf-8"))
+    path.write_bytes(data[: len(data) // 2] if content == "cut" else gzip.compress(b"hello, not a report\n"))
+    _expect_error(path, words)

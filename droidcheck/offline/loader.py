@@ -7,7 +7,9 @@ Accepted:
   Android 7, ``Dumpstate::FinishZipFile`` in frameworks/native/cmds/dumpstate/dumpstate.cpp), else the largest
   ``bugreport*.txt``; it is streamed, never unpacked;
 * a bare dumpstate text (``adb bugreport > file.txt`` on old adb, or the unzipped main entry): starts with the
-  ``=====…`` banner and ``== dumpstate: YYYY-MM-DD HH:MM:SS``.
+  ``=====…`` banner and ``== dumpstate: YYYY-MM-DD HH:MM:SS``;
+* either of the last two gzip-compressed (``bugreport.txt.gz``, ``snapshot.json.gz``: how support desks and
+  ticket systems often pass them on), streamed through ``gzip``.
 
 Anything else — and empty, truncated, corrupted or password-protected zips — gives ``InputError`` with a
 hint, never a traceback.
@@ -27,11 +29,12 @@ from droidcheck.errors import InputError
 from droidcheck.snapshot import Snapshot, SnapshotError
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF = 64 * 1024
 _HINT_BUGREPORT = ("Take a fresh bug report with 'adb bugreport FILE.zip' (or Settings → Developer options → "
                    "Take bug report) and copy it again.")
 _HINT_KINDS = ("droidcheck reads its own snapshots (droidcheck snapshot -o FILE), 'adb bugreport' zips and "
-               "bug report text that starts with '== dumpstate:'.")
+               "bug report text that starts with '== dumpstate:' (each also gzip-compressed).")
 #: Errors reading a zip member: bad CRC (BadZipFile), cut deflate stream (zlib.error/EOFError), I/O.
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
                     ValueError)
@@ -54,6 +57,8 @@ def load_input(path: str | Path) -> Snapshot:
         raise InputError(f"{path} is empty", _HINT_BUGREPORT)
     if head.startswith(_ZIP_MAGIC):
         return _from_zip(path)
+    if head.startswith(_GZIP_MAGIC):
+        return _from_gzip(path)
     kind = sniff_text(head)
     if kind == "json":
         return _from_json(path)
@@ -147,3 +152,27 @@ def _from_zip(path: Path) -> Snapshot:
         except _ZIP_READ_ERRORS as exc:
             raise InputError(f"{path} is damaged: {info.filename} cannot be read ({exc})",
                              _HINT_BUGREPORT) from None
+
+
+def _from_gzip(path: Path) -> Snapshot:
+    """A gzip-compressed bug report text or snapshot, decompressed as it is read."""
+    import gzip
+
+    try:
+        with gzip.open(path, "rb") as fh:
+            head = fh.peek(_SNIFF)[:_SNIFF] if hasattr(fh, "peek") else b""
+            kind = sniff_text(head)
+            if kind == "dumpstate":
+                return _from_stream(fh, str(path), path.name.removesuffix(".gz"))
+            if kind == "json":
+                try:
+                    return Snapshot.from_dict(json.load(fh))
+                except (ValueError, SnapshotError) as exc:
+                    raise InputError(f"{path}: the compressed file is not a droidcheck snapshot ({exc})",
+                                     _HINT_KINDS) from None
+    except InputError:
+        raise
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{path} is a damaged gzip file ({exc}); it may have been cut short while copying",
+                         _HINT_BUGREPORT) from None
+    raise InputError(f"{path} is gzip-compressed but holds neither a snapshot nor a bug report", _HINT_KINDS)
