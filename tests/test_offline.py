@@ -359,9 +359,12 @@ def test_folder_and_missing(tmp_path: Path) -> None:
     _expect_error(tmp_path / "nope", "does not exist")
 
 
+#: A gzip stream cut after its first deflate bytes: random bytes follow a real header.
+_GZ_HEAD = __import__("gzip").compress(b"== dumpstate: 2026-01-01 00:00:00\n" * 50)[:30]
 _PREFIXES = st.sampled_from([b"", b"PK\x03\x04", b"{", b"== dumpstate: 2026-01-01 00:00:00\n",
                              b"=" * 56 + b"\n== dumpstate: 9999-99-99 99:99:99\n------ UPTIME (uptime) ------\n",
-                             b"== dumpstate: 2026-01-01 00:00:00\n" + b"-" * 79 + b"\nDUMP OF SERVICE package:\n"])
+                             b"== dumpstate: 2026-01-01 00:00:00\n" + b"-" * 79 + b"\nDUMP OF SERVICE package:\n",
+                             b"\x1f\x8b", _GZ_HEAD])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -393,17 +396,22 @@ def test_recheck_cli(tmp_path: Path) -> None:
     live_snapshot(find_profile("pixel8-a14-healthy")).save(src / "run" / "devices" / "a" / "snapshot.json")
     (src / "run" / "devices" / "a" / "result.json").write_text('{"format": "droidcheck.result"}')
     (src / "notes.txt").write_text("not a report\n")
+    (src / "clock.txt.gz").write_bytes(__import__("gzip").compress(
+        render_bugreport(find_profile("motog6-a8-clock-off")).encode("utf-8")))
+    (src / "other.gz").write_bytes(__import__("gzip").compress(b"not a report\n"))
     proc = _cli("recheck", str(src))
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "airplane-mode-on" in proc.stdout and "bugreport-a52.zip" in proc.stdout
+    assert "clock.txt.gz" in proc.stdout and "other.gz" not in proc.stdout
     out = tmp_path / "out"
     proc = _cli("recheck", str(src), "--format", "json", "-o", str(out))
     rows = json.loads(proc.stdout[: proc.stdout.rindex("]") + 1])
-    assert {r["file"] for r in rows} == {"bugreport-a52.zip", "healthy.txt", "run/devices/a/snapshot.json"}
+    assert {r["file"] for r in rows} == {"bugreport-a52.zip", "healthy.txt", "run/devices/a/snapshot.json",
+                                         "clock.txt.gz"}
     assert {r["verdict"] for r in rows} == {"fail", "pass"}
     written = sorted(p.name for p in out.iterdir())
-    assert len(written) == 3
+    assert len(written) == 4
     doc = json.loads((out / "bugreport-a52.zip.result.json").read_text())
     assert doc["source"] == "bugreport" and "+447700900123" not in json.dumps(doc)
     empty = tmp_path / "empty"

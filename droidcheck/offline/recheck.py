@@ -2,7 +2,8 @@
 
 Files are chosen by content, like ``load_input``: ``*.json`` that are droidcheck snapshots (a fleet run's
 ``devices/*/snapshot.json`` among them; its ``result.json`` files are skipped), zips and text files that
-are bug reports. One bad file never stops the run: it is listed with its error.
+are bug reports, and ``*.gz`` holding a snapshot or bug report text. One bad file never stops the run: it
+is listed with its error.
 """
 
 from __future__ import annotations
@@ -65,6 +66,27 @@ def _is_bugreport(path: Path) -> bool:
     return sniff_text(head) == "dumpstate"
 
 
+def _is_gzipped_input(path: Path) -> bool:
+    """A ``.gz`` holding a snapshot or bug report text (only its first block is decompressed)."""
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(path, "rb") as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return False
+    kind = sniff_text(head)
+    return kind == "dumpstate" or (kind == "json" and b'"droidcheck.snapshot"' in head)
+
+
+def _is_bugreport_file(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return _is_gzipped_input(path)
+    return suffix in (".zip", ".txt", "") and _is_bugreport(path)
+
+
 def find_inputs(root: Path) -> list[Path]:
     """Snapshots and bug reports under ``root`` (recursively), sorted; ``root`` itself if it is a file."""
     if root.is_file():
@@ -74,7 +96,7 @@ def find_inputs(root: Path) -> list[Path]:
         if path.suffix.lower() == ".json":
             if _is_snapshot_json(path):
                 found.append(path)
-        elif path.suffix.lower() in (".zip", ".txt", "") and _is_bugreport(path):
+        elif _is_bugreport_file(path):
             found.append(path)
     return found
 
