@@ -1,0 +1,90 @@
+"""The batch script under a real mksh (the shell of ``adb shell`` on Android) reads the same as under the
+simulator's own shell.
+
+The simulator's shell is a small reimplementation; this checks it against the real thing where mksh is
+installed (``apt-get install mksh``; skipped elsewhere). Phone commands are stubs that print what the
+simulator renders for the profile; ``timeout`` and ``grep`` are the host's, so quoting, pipes, ``2>&1``
+and ``$?`` are all handled by mksh itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from droidcheck.collect.batch import build_script, split_output
+from droidcheck.collect.collector import items_for
+from droidcheck.collect.plan import phase_probes
+from droidcheck.facts.derive.apps import packages_to_inspect
+from droidcheck.sim.commands import run_command
+from droidcheck.sim.profile import builtin_profiles
+from droidcheck.sim.shell import run_script
+from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
+
+MKSH = shutil.which("mksh")
+pytestmark = pytest.mark.skipif(MKSH is None, reason="mksh is not installed (apt-get install mksh)")
+
+#: Phone commands the plan runs (``timeout`` and ``grep`` come from the host).
+PHONE_COMMANDS = ("getprop", "settings", "cmd", "dumpsys", "pm", "am", "date", "cat")
+
+STUB = """#!{python}
+import os, sys
+sys.path.insert(0, {root!r})
+from droidcheck.sim.commands import run_command
+from droidcheck.sim.profile import find_profile
+out = run_command(find_profile(os.environ["DC_PROFILE"]), [os.path.basename(sys.argv[0]), *sys.argv[1:]])
+sys.stdout.write(out.stdout); sys.stderr.write(out.stderr); sys.exit(out.rc)
+"""
+
+
+@pytest.fixture(scope="module")
+def stub_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    bin_dir = tmp_path_factory.mktemp("phone-bin")
+    root = str(Path(__file__).resolve().parents[1])
+    for name in PHONE_COMMANDS:
+        path = bin_dir / name
+        path.write_text(STUB.format(python=sys.executable, root=root), encoding="utf-8")
+        path.chmod(0o755)
+    return bin_dir
+
+
+def _under_mksh(script: str, profile: str, stub_bin: Path) -> str:
+    env = {**os.environ, "DC_PROFILE": profile, "PATH": f"{stub_bin}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run([MKSH, "-c", script], capture_output=True, text=True, env=env, timeout=120).stdout
+
+
+def _under_simulator(script: str, profile) -> str:
+    out: list[bytes] = []
+
+    async def runner(argv: list[str]):
+        return run_command(profile, argv)
+
+    async def emit(_fd: int, data: bytes) -> None:
+        out.append(data)
+
+    asyncio.run(run_script(script, runner, emit))
+    return b"".join(out).decode()
+
+
+@pytest.mark.parametrize("profile", [p for p in builtin_profiles() if p.sdk in (26, 28, 30, 34)],
+                         ids=lambda p: p.name)
+def test_batch_script_reads_the_same_under_mksh(profile, stub_bin: Path) -> None:
+    snap = Snapshot(SnapshotMeta(source="simulator"))
+    for phase in (1, 2):
+        packages = packages_to_inspect(snap) if phase == 2 else []
+        items = items_for(phase_probes(phase), packages)
+        script = build_script(items)
+        real = split_output(_under_mksh(script, profile.name, stub_bin))
+        ours = split_output(_under_simulator(script, profile))
+        assert set(real) == set(ours) == {i.probe for i in items}
+        for probe, section in real.items():
+            if probe in ("date", "uptime"):  # the clock and the host's /proc/uptime differ by nature
+                continue
+            assert (section.stdout, section.exit_code) == (ours[probe].stdout, ours[probe].exit_code), probe
+            snap.add(CommandOutput(probe, "", section.stdout, section.exit_code))
