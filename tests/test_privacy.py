@@ -69,6 +69,23 @@ def test_saved_snapshot_is_scrubbed(adb_server, leaky_phone, tmp_path):
     for secret in SECRETS:
         assert secret not in text
     assert json.loads(text)["meta"]["redacted"] is True
+    # the owner's names for the phone and its per-device Android ID are not needed by any check
+    assert "Sim Phone" not in text and "4f1c2a9be03d7e51" not in text
+    assert "bluetooth_name=[redacted]" in text and "android_id=[redacted]" in text
+
+
+@pytest.mark.parametrize(("probe", "text", "gone", "kept"), [
+    ("settings_global", "airplane_mode_on=0\ndevice_name=Anna's Galaxy S21\n", "Anna", "airplane_mode_on=0"),
+    ("settings_secure", "bluetooth_address=A4:50:46:12:34:56\nsms_default_application=com.x\n", "A4:50",
+     "sms_default_application=com.x"),
+    ("connectivity", '  NetworkAgentInfo{network{100}  ni{WIFI CONNECTED extra: "Anna Home 5G"}  nc{[ Transports: '
+                     'WIFI Capabilities: INTERNET&VALIDATED SSID: "Anna Home 5G"]}}', "Anna", "ni{WIFI CONNECTED"),
+])
+def test_saved_outputs_drop_what_names_the_owner(probe, text, gone, kept):
+    from droidcheck.report.redact import redact_output
+
+    clean = redact_output(probe, text)
+    assert gone not in clean and kept in clean and "[redacted]" in clean
 
 
 @pytest.mark.parametrize(("text", "kept"), [

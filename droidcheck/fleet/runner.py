@@ -74,7 +74,7 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
     from droidcheck.collect.collector import read_device
     from droidcheck.report.redact import redact_result
 
-    snapshot = None
+    snap = None
     try:
         with server_slot:
             progress.update(t.key, "reading")
@@ -89,15 +89,16 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
         progress.update(t.key, "evaluating")
         result = check_snapshot(snap, rules)
         status = {EXIT_OK: PASSED, EXIT_FAILED: FAILED}.get(exit_code(result), INCOMPLETE)
-        snapshot: dict[str, Any] | None = snap.to_dict()
     except Exception as exc:  # a bug or an unforeseen adb reply must not take the fleet down
         result = _stub_result(t, f"could not check this device: {type(exc).__name__}: {exc}", INCOMPLETE)
         status = INCOMPLETE
     if opts.redact:
-        from droidcheck.report.redact import redact_value
+        from droidcheck.report.redact import redact_snapshot
 
         result = redact_result(result)
-        snapshot = redact_value(snapshot) if snapshot is not None else None
+        if snap is not None:
+            snap = redact_snapshot(snap)
+    snapshot = snap.to_dict() if snap is not None else None
     snapshot_json = json.dumps(snapshot, indent=1, ensure_ascii=False) if snapshot is not None else None
     line = _line(t, status, result, attempt)
     store.record(line, result, snapshot_json)

@@ -80,13 +80,41 @@ def redact_result(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Settings that name the owner or identify the phone to apps, and that no check needs: the phone's
+#: name ("Anna's Galaxy"), its Bluetooth name and address, and the per-app-signing Android ID.
+PRIVATE_SETTINGS = frozenset({"device_name", "bluetooth_name", "bluetooth_address", "android_id"})
+_SETTING_LINE = re.compile(r"^(?P<key>[\w.]+)=(?P<value>.*)$", re.MULTILINE)
+#: Wi-Fi network names: ``extra: "HomeNet"`` (NetworkInfo) and ``SSID: "HomeNet"`` (NetworkCapabilities).
+_SSID = re.compile(r'(?P<label>\bextra: |\bSSID: )"[^"\n]*"')
+
+
+def _scrub_settings(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        return f"{m.group('key')}={REDACTED}" if m.group("key") in PRIVATE_SETTINGS and m.group("value") else m.group(0)
+
+    return _SETTING_LINE.sub(one, text)
+
+
+def redact_output(probe: str, text: str) -> str:
+    """One command's output as it may be saved: numbers, IDs and codes removed everywhere, and per
+    command what names the owner (settings above, Wi-Fi network names in ``dumpsys connectivity``)."""
+    text = redact_text(text)
+    if probe.startswith("settings_"):
+        text = _scrub_settings(text)
+    elif probe == "connectivity":
+        text = _SSID.sub(lambda m: f'{m.group("label")}"{REDACTED}"', text)
+    return text
+
+
 def redact_snapshot(snapshot):  # (Snapshot) -> Snapshot; typed loosely to keep this module import-light
     """A copy of a snapshot with every command output scrubbed, for saving or sending to support."""
     from dataclasses import replace
 
     from droidcheck.snapshot import Snapshot
 
-    clean = Snapshot(meta=replace(snapshot.meta, problems=list(snapshot.meta.problems), redacted=True))
+    meta = snapshot.meta
+    clean = Snapshot(meta=replace(meta, problems=[redact_text(p) for p in meta.problems], redacted=True))
     for out in snapshot.outputs.values():
-        clean.add(replace(out, stdout=redact_text(out.stdout)))
+        clean.add(replace(out, stdout=redact_output(out.probe, out.stdout),
+                          error=redact_text(out.error) if out.error else out.error))
     return clean
