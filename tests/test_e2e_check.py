@@ -144,6 +144,19 @@ def test_phone_that_stalls_does_not_hang_the_read(adb_server, sim_phone):
     assert snap.get("date") is not None
 
 
+def test_run_shell_returns_the_output_and_gives_up_on_a_silent_command(adb_server, sim_phone):
+    """The one-connection ``adb shell`` that watch and fix use."""
+    from droidcheck.adb.service import run_shell
+
+    serial = sim_phone("pixel8-a14-healthy", faults={"hang_on": ["dumpsys notification"]})
+    device = adb_server.client.device(serial)
+    assert run_shell(device, "getprop ro.build.version.sdk; echo done $?", timeout=5) == "34\ndone 0\n"
+    t0 = time.monotonic()
+    with pytest.raises(adbutils.AdbTimeout):
+        run_shell(device, "dumpsys notification", timeout=1)
+    assert time.monotonic() - t0 < 5
+
+
 # -- the command line ---------------------------------------------------------------------------------
 
 def test_cli_check_json_and_exit_code(adb_server, sim_phone):

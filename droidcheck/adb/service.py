@@ -40,3 +40,22 @@ def close_now(conn: Any) -> None:
     either ends the service on the server side."""
     with contextlib.suppress(Exception):
         conn.conn.close()
+
+
+def run_shell(device: Any, command: str, timeout: float) -> str:
+    """``adb shell COMMAND``: everything it printed (stdout and stderr interleaved, as the legacy shell
+    service gives them), on one server connection. ``timeout`` bounds the open and each wait for data;
+    adbutils' errors (``AdbError``, ``AdbTimeout``) and ``OSError`` reach the caller."""
+    conn = open_service(device, "shell:" + command, timeout)
+    try:
+        conn.conn.settimeout(timeout)
+        chunks: list[bytes] = []
+        while chunk := conn.conn.recv(65536):
+            chunks.append(chunk)
+    except TimeoutError:
+        from adbutils import AdbTimeout
+
+        raise AdbTimeout(f"the phone printed nothing for {timeout:.0f} s") from None
+    finally:
+        close_now(conn)
+    return b"".join(chunks).decode("utf-8", errors="replace")

@@ -60,8 +60,10 @@ def run(device: Any, command: str) -> CommandResult:
     """Run one shell command line; never raises for a phone-side failure."""
     from adbutils import AdbError, AdbTimeout
 
+    from droidcheck.adb.service import run_shell
+
     try:
-        text = device.shell(f"{command} 2>&1; echo \"{MARK}$?\"", timeout=COMMAND_TIMEOUT_S)
+        text = run_shell(device, f"{command} 2>&1; echo \"{MARK}$?\"", timeout=COMMAND_TIMEOUT_S)
     except (AdbError, AdbTimeout, OSError) as exc:
         return CommandResult(command, None, f"{type(exc).__name__}: {exc}")
     text = str(text).replace("\r", "")

@@ -41,6 +41,7 @@ def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST
     from rich.console import Console
 
     from droidcheck.adb.connection import choose_device, client_for, list_devices, resolve_address
+    from droidcheck.adb.service import run_shell
     from droidcheck.report.redact import redact_value
     from droidcheck.watch.render import LiveLog, render_outcome
     from droidcheck.watch.session import run_watch
@@ -59,8 +60,7 @@ def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST
     device = client_for(address).device(entry.serial)
 
     def shell(script: str) -> str:
-        out = device.shell(script, timeout=20, rstrip=False)
-        return out if isinstance(out, str) else out.decode("utf-8", "replace")
+        return run_shell(device, script, timeout=20)
 
     console = Console(stderr=fmt == "json")
     info = {"serial": entry.serial, "model": entry.model or None}
