@@ -11,6 +11,7 @@ import hashlib
 import html
 import io
 import json
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -150,7 +151,8 @@ def test_html_digest_and_content() -> None:
     assert result_digest(redact_result(copy.deepcopy(result))) == digest
 
 
-def test_pdf_survives_non_latin1_text() -> None:
+def test_pdf_survives_non_latin1_text(monkeypatch) -> None:
+    monkeypatch.setenv("DROIDCHECK_PDF_FONT", "none")  # Helvetica: the transliterating fallback
     result = redact_result(result_of(find_profile("pixel8-a14-healthy")))
     result["device"]["model"] = "फ़ोन 📱 → ☐ Pixel"
     text = _pdf_text(to_pdf(result))
@@ -209,3 +211,38 @@ def test_pdf_names_the_area_on_every_page_that_shows_its_checks(name):
             # the evidence column is shared by several checks; the check's own name is not
             if any(" ".join(latin1(check_name(f)).split()) in page for f in findings):
                 assert latin1(area_title(area)) in page, (area, page[:200])
+
+
+# -- PDF fonts: the computer's Unicode font when there is one, Latin-1 otherwise ----------------------------
+
+UNICODE_SHOP = ShopInfo(shop="Ремонт телефонів «Сервіс»", technician="Ζωή 😀 मोबाइल ☎")
+
+
+def _unicode_pdf_text(result: dict[str, Any]) -> str:
+    pdf = to_pdf(result, UNICODE_SHOP)
+    return " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_pdf_prints_other_scripts_with_a_system_font(monkeypatch):
+    from droidcheck.report.pdf_fonts import ENV, find_font
+
+    monkeypatch.delenv(ENV, raising=False)
+    font = find_font()
+    if font is None:
+        pytest.skip("no Unicode TrueType font on this computer (DejaVu, Liberation, Arial)")
+    monkeypatch.setenv(ENV, f"{font.regular}{os.pathsep}{font.bold}")
+    text = _unicode_pdf_text(redact_result(result_of(find_profile("pixel3-a9-amazon-restricted"))))
+    assert "Ремонт телефонів «Сервіс»" in text and "Ζωή" in text
+    sample = "Ζωή 😀 मोबाइल ☎"
+    missing = [ch for ch in sample if not ch.isspace() and not font.draws(ch)]
+    assert not any(ch in text for ch in missing), missing  # replaced, never drawn as empty boxes
+
+
+@pytest.mark.parametrize("setting", ["none", "{tmp}/not-a-font.ttf"])
+def test_pdf_falls_back_to_latin1_without_a_usable_font(monkeypatch, tmp_path, setting):
+    from droidcheck.report.pdf_fonts import ENV
+
+    (tmp_path / "not-a-font.ttf").write_text("this is not a font")
+    monkeypatch.setenv(ENV, setting.format(tmp=tmp_path))
+    text = _unicode_pdf_text(redact_result(result_of(find_profile("pixel3-a9-amazon-restricted"))))
+    assert "Ремонт" not in text and "??????" in text  # transliterated, never an error

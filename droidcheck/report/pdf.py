@@ -1,19 +1,22 @@
 """The printable report as a PDF, drawn with fpdf2 (pure Python: nothing to install on a shop's Windows PC).
 
-Fonts: fpdf2's core fonts (Helvetica) only cover Latin-1, and neither fpdf2 nor its dependencies ship a
-TrueType font, while system fonts differ between shops. So text is transliterated to Latin-1
-(:func:`latin1`): known symbols get ASCII stand-ins (→ "->", ☐ "[ ]", • "*"), accented letters keep their
-base letter, and anything else (emoji, Devanagari operator names) becomes "?". The HTML report keeps the
-original text; the PDF never fails or prints garbage because of what a phone reported.
+Fonts: a Unicode TrueType font of the computer's own is embedded when one is found
+(:mod:`droidcheck.report.pdf_fonts`), so a shop name in Cyrillic or an operator name in Greek prints as
+written; a character that font cannot draw (an emoji) is replaced rather than drawn as an empty box. With no
+such font, fpdf2's Helvetica (Latin-1) is used and text is transliterated (:func:`latin1`): known symbols
+get ASCII stand-ins (→ "->", ☐ "[ ]", • "*"), accented letters keep their base letter, and anything else
+becomes "?". Either way the PDF never fails or prints garbage because of what a phone reported.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from droidcheck.report.format import area_title
+from droidcheck.report.pdf_fonts import FontFiles, find_font
 from droidcheck.report.shop import STATUS_LABEL, Report, ShopInfo, build_report, check_name, evidence_text
 
 _SUBSTITUTES = {
@@ -41,19 +44,40 @@ def latin1(text: Any) -> str:
     return "".join(out)
 
 
+def printable(font: FontFiles | None) -> Callable[[Any], str]:
+    """The text filter for ``font``: :func:`latin1` for Helvetica, else keep what the font can draw."""
+    if font is None:
+        return latin1
+
+    def keep_drawable(text: Any) -> str:
+        out: list[str] = []
+        for ch in str(text):
+            if ch == "\n" or (font.draws(ch) and ch.isprintable()):
+                out.append(ch)
+            elif ch in _SUBSTITUTES:
+                out.append(_SUBSTITUTES[ch])
+            else:
+                out.append(latin1(ch))
+        return "".join(out)
+
+    return keep_drawable
+
+
 def _pdf_class() -> type:
     from fpdf import FPDF
 
     class ReportPDF(FPDF):
         digest = ""
         footer_note = ""
+        family = "Helvetica"
+        text_filter: Callable[[Any], str] = staticmethod(latin1)
 
         def footer(self) -> None:
             self.set_y(-11)
-            self.set_font("Helvetica", "", 7)
+            self.set_font(self.family, "", 7)
             self.set_text_color(90, 90, 90)
-            self.cell(0, 3.5, latin1(self.footer_note), new_x="LMARGIN", new_y="NEXT")
-            self.cell(0, 3.5, latin1(f"Result SHA-256: {self.digest}    page {self.page_no()}/{{nb}}"))
+            self.cell(0, 3.5, self.text_filter(self.footer_note), new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 3.5, self.text_filter(f"Result SHA-256: {self.digest}    page {self.page_no()}/{{nb}}"))
 
     return ReportPDF
 
@@ -63,24 +87,32 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     from fpdf.enums import XPos, YPos
 
     pdf = _pdf_class()(format="Letter" if paper.lower() == "letter" else "A4", unit="mm")
+    font = find_font()
+    if font is not None:
+        pdf.add_font("body", "", str(font.regular))
+        pdf.add_font("body", "B", str(font.bold))
+        pdf.add_font("body", "I", str(font.regular))  # no oblique face is looked for: upright stands in
+        pdf.family = "body"
+    pdf.text_filter = printable(font)
+    t, family = pdf.text_filter, pdf.family
     pdf.digest = r.digest
     privacy = ("Phone numbers, IMEI/ICCID and codes are hidden." if r.redacted
                else "NOT REDACTED: may contain phone numbers, IMEI/ICCID or codes.")
     pdf.footer_note = f"droidcheck {r.version} · {privacy}"
     pdf.set_margins(13, 12, 13)
     pdf.set_auto_page_break(True, margin=14)
-    pdf.set_title(latin1(r.title))
-    pdf.set_creator(latin1(f"droidcheck {r.version}"))
+    pdf.set_title(t(r.title))
+    pdf.set_creator(t(f"droidcheck {r.version}"))
     pdf.add_page()
     width = pdf.epw
     nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
     def text(s: str, size: float = 9, style: str = "", h: float = 4.2, color: tuple[int, int, int] = (26, 26, 26),
              indent: float = 0) -> None:
-        pdf.set_font("Helvetica", style, size)
+        pdf.set_font(family, style, size)
         pdf.set_text_color(*color)
         pdf.set_x(pdf.l_margin + indent)
-        pdf.multi_cell(width - indent, h, latin1(s), **nl)
+        pdf.multi_cell(width - indent, h, t(s), **nl)
 
     def heading(s: str) -> None:
         if pdf.will_page_break(18):
@@ -106,11 +138,11 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     if s.technician:
         right.append(f"Technician {s.technician}")
     pdf.set_y(top)
-    pdf.set_font("Helvetica", "", 8)
+    pdf.set_font(family, "", 8)
     pdf.set_text_color(26, 26, 26)
     for line in right:
         pdf.set_x(pdf.l_margin + width * 0.5)
-        pdf.multi_cell(width * 0.5, 3.8, latin1(line), align="R", **nl)
+        pdf.multi_cell(width * 0.5, 3.8, t(line), align="R", **nl)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 1)
     pdf.set_draw_color(26, 26, 26)
     pdf.set_line_width(0.5)
@@ -126,12 +158,12 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         for j, (k, v) in enumerate(pairs[i:i + 2]):
             x = pdf.l_margin + j * width / 2
             pdf.set_xy(x, y)
-            pdf.set_font("Helvetica", "", 9)
+            pdf.set_font(family, "", 9)
             pdf.set_text_color(85, 85, 85)
-            pdf.cell(26, 4.6, latin1(k))
-            pdf.set_font("Helvetica", "B", 9)
+            pdf.cell(26, 4.6, t(k))
+            pdf.set_font(family, "B", 9)
             pdf.set_text_color(26, 26, 26)
-            pdf.multi_cell(width / 2 - 27, 4.6, latin1(v), **nl)
+            pdf.multi_cell(width / 2 - 27, 4.6, t(v), **nl)
             bottoms.append(pdf.get_y())
         pdf.set_y(max(bottoms))
     pdf.ln(1.5)
@@ -142,9 +174,9 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     pdf.set_draw_color(*color)
     pdf.set_line_width(0.6)
     pdf.set_text_color(*color)
-    pdf.set_font("Helvetica", "B", 10.5)
+    pdf.set_font(family, "B", 10.5)
     verdict = r.verdict_text + (f"  ({r.counts})" if r.counts else "")
-    pdf.multi_cell(width, 7, latin1(verdict), border=1, fill=True, padding=(0.5, 2.5), **nl)
+    pdf.multi_cell(width, 7, t(verdict), border=1, fill=True, padding=(0.5, 2.5), **nl)
     pdf.set_line_width(0.2)
     pdf.ln(1)
     if not r.complete:
@@ -179,10 +211,10 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         pdf.ln(1.8)
 
     heading("All checks by area")
-    pdf.set_font("Helvetica", "", 7.5)
+    pdf.set_font(family, "", 7.5)
     pdf.set_draw_color(220, 220, 220)
     pdf.set_fill_color(255, 255, 255)  # the table fills rows with the current colour unless told otherwise
-    columns = (18, 68, width - 86)
+    columns = (20, 66, width - 86)  # "UNKNOWN" in bold fits on one line in Helvetica and DejaVu Sans
     table_args: dict[str, Any] = dict(col_widths=columns, width=width, line_height=3.5, padding=(0.6, 1),
                                       borders_layout="HORIZONTAL_LINES", text_align="LEFT")
     with pdf.table(**table_args, first_row_as_headings=True,
@@ -195,17 +227,17 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
             pdf.add_page()
         with pdf.table(**table_args, first_row_as_headings=True,
                        headings_style=_style(bold=True, fill=(238, 238, 238))) as table:
-            table.row().cell(latin1(area_title(area)), colspan=3)
+            table.row().cell(t(area_title(area)), colspan=3)
             for f in findings:
                 status = str(f.get("status", ""))
                 ev = evidence_text(f)
                 if f.get("explained_by"):
                     ev += f" (explained by {f['explained_by']})"
                 row = table.row()
-                row.cell(latin1(STATUS_LABEL.get(status, status)),
+                row.cell(t(STATUS_LABEL.get(status, status)),
                          style=_style(bold=status in ("fail", "warn", "unknown"), color=COLORS.get(status)))
-                row.cell(latin1(check_name(f)))
-                row.cell(latin1(ev), style=_style(color=(70, 70, 70), size=7))
+                row.cell(t(check_name(f)))
+                row.cell(t(ev), style=_style(color=(70, 70, 70), size=7))
 
     for title, lines in (("Code delivery test", r.delivery), ("Changes made on this phone", r.changes)):
         if lines:
@@ -238,9 +270,9 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         x = pdf.l_margin + i * (half + 10)
         pdf.line(x, y, x + half, y)
         pdf.set_xy(x, y + 0.8)
-        pdf.set_font("Helvetica", "", 8)
+        pdf.set_font(family, "", 8)
         pdf.set_text_color(70, 70, 70)
-        pdf.cell(half, 4, latin1(label))
+        pdf.cell(half, 4, t(label))
     return bytes(pdf.output())
 
 
