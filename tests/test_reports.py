@@ -246,3 +246,19 @@ def test_pdf_falls_back_to_latin1_without_a_usable_font(monkeypatch, tmp_path, s
     monkeypatch.setenv(ENV, setting.format(tmp=tmp_path))
     text = _unicode_pdf_text(redact_result(result_of(find_profile("pixel3-a9-amazon-restricted"))))
     assert "Ремонт" not in text and "??????" in text  # transliterated, never an error
+
+
+def test_terminal_lists_areas_in_the_printed_reports_order():
+    """Staff compare the screen with the printout: the same areas, in the same order."""
+    from rich.console import Console
+
+    from droidcheck.report.format import area_title, findings_by_area
+    from droidcheck.report.terminal import render
+
+    result = redact_result(result_of(find_profile("galaxy-a52-a13-airplane")))
+    console = Console(record=True, width=160)
+    render(result, console)
+    screen = console.export_text()
+    titles = [area_title(a) for a, _ in findings_by_area(result["findings"])]
+    positions = [screen.index(f"\n{t}") for t in titles]
+    assert positions == sorted(positions) and titles[0] == "Network", titles

@@ -71,3 +71,19 @@ AREA_TITLES = {"sms-app": "SMS app", "phone-number": "Phone number"}
 def area_title(area: str) -> str:
     """A rule's area id (``sms-app``) as people read it (``SMS app``), the same in every report."""
     return AREA_TITLES.get(area) or area.replace("-", " ").capitalize()
+
+
+#: Order of areas in "all checks by area": putting the ones with failures first would reorder them between
+#: phones, which confuses staff comparing printouts, so the order is fixed (and the same in every report).
+AREA_ORDER = ("network", "phone-number", "sms-app", "notifications", "background", "time", "software",
+              "security", "account")
+
+
+def findings_by_area(findings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Checks (not the manual checklist) grouped by area, areas in ``AREA_ORDER``, then any others by name."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        if f.get("status") != "manual":
+            grouped.setdefault(str(f.get("area") or "other"), []).append(f)
+    order = {a: i for i, a in enumerate(AREA_ORDER)}
+    return sorted(grouped.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))

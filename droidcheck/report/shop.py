@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from droidcheck.errors import InputError
+from droidcheck.report.format import findings_by_area
 
 CONFIG_NAMES = ("droidcheck.toml", "droidcheck.yaml", "droidcheck.yml")
 
@@ -31,10 +32,6 @@ STATUS_LABEL = {"fail": "FAIL", "warn": "WARN", "unknown": "UNKNOWN", "pass": "p
 VERDICT_TEXT = {"fail": "Problems found that stop codes arriving or being seen",
                 "warn": "Possible problems found",
                 "pass": "No problem found on the phone: work through the checklist"}
-#: Order of areas in the "all checks" section: the ones with failures first would reorder between phones,
-#: which confuses staff comparing printouts, so the order is fixed.
-AREA_ORDER = ("network", "phone-number", "sms-app", "notifications", "background", "time", "software",
-              "security", "account")
 
 
 @dataclass(frozen=True)
@@ -222,12 +219,7 @@ def build_report(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: 
         if f is not None:
             causes.append(Cause(n, f, [by_rule[r] for r in f.get("explains") or [] if r in by_rule]))
 
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for f in findings:
-        if f.get("status") != "manual":
-            grouped.setdefault(str(f.get("area") or "other"), []).append(f)
-    order = {a: i for i, a in enumerate(AREA_ORDER)}
-    areas = sorted(grouped.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    areas = findings_by_area(findings)
 
     tally: dict[str, int] = {}
     for f in findings:

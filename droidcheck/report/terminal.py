@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from droidcheck.report.format import area_title, evidence_text
+from droidcheck.report.format import area_title, evidence_text, findings_by_area
 
 STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yellow"),
                 "unknown": ("? UNKNOWN", "magenta"), "pass": ("✓ pass", "green"), "skip": ("– skip", "dim"),
@@ -74,21 +74,17 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
     table.add_column("status", no_wrap=True)
     table.add_column("check", ratio=1)
     table.add_column("evidence", ratio=2, overflow="fold")
-    area = None
-    for f in result["findings"]:
-        if f["status"] == "manual":
-            continue
-        if f["area"] != area:
-            area = f["area"]
-            table.add_row(Text(area_title(area), style="bold blue"), "", "")
-        label, style = STATUS_STYLE[f["status"]]
-        evidence = _evidence(f)
-        if f["status"] == "unknown" and f.get("unknown_facts"):
-            evidence = "; ".join(f"{k}: {v}" for k, v in f["unknown_facts"].items())
-        if f.get("explained_by"):
-            evidence += f" (because: {f['explained_by']})"
-        check = f["title"] if f["status"] in ("fail", "warn") else f.get("label", f["title"])
-        table.add_row(Text(f"  {label}", style=style), Text(check), Text(evidence, style="dim"))
+    for area, checks in findings_by_area(result["findings"]):
+        table.add_row(Text(area_title(area), style="bold blue"), "", "")
+        for f in checks:
+            label, style = STATUS_STYLE[f["status"]]
+            evidence = _evidence(f)
+            if f["status"] == "unknown" and f.get("unknown_facts"):
+                evidence = "; ".join(f"{k}: {v}" for k, v in f["unknown_facts"].items())
+            if f.get("explained_by"):
+                evidence += f" (because: {f['explained_by']})"
+            check = f["title"] if f["status"] in ("fail", "warn") else f.get("label", f["title"])
+            table.add_row(Text(f"  {label}", style=style), Text(check), Text(evidence, style="dim"))
     console.print(table)
 
     manual = [f for f in result["findings"] if f["status"] == "manual"]
