@@ -126,6 +126,7 @@ def test_good_file_loads(tmp_path):
     (("cause: cause.network", "cause: cause.nonsense"), "r.yaml:5: rule t-one: unknown article section"),
     (("title: A test rule", "title: [unclosed"), "r.yaml:"),
     (("severity: low", "severity: low\n    severity: high"), "r.yaml:7: duplicate key 'severity'"),
+    (("title: A test rule", "title: yes"), "r.yaml:4: rule t-one: title: True is not of type 'string' (YAML reads"),
 ])
 def test_malformed_rule_files_say_where_and_what(tmp_path, change, expected):
     problems = _problems(tmp_path, GOOD.replace(*change))

@@ -238,6 +238,8 @@ def _load_file(path: Path, problems: list[Problem], display: str | None = None) 
         path = tuple(err.absolute_path)
         schema_broken.add(path[1] if len(path) > 1 and path[0] == "rules" and isinstance(path[1], int) else None)
         msg = err.message if len(err.message) < 200 else err.message[:200] + "…"
+        if err.validator == "type" and isinstance(err.instance, bool) and "string" in str(err.validator_value):
+            msg += " (YAML reads a bare yes/no/on/off/true/false as a truth value: put it in quotes)"
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             extras = sorted(set(err.instance) - set(err.schema.get("properties", {})), key=str)
             if extras:  # point at the unexpected key itself, and name it plainly (typos are not ignored)
