@@ -390,6 +390,9 @@ def rules_test(directory: Annotated[list[Path] | None, typer.Argument(help="Rule
     failed = [r for r in results if not r.passed]
     for r in failed:
         print(f"FAIL {r.rule.source}:{r.case.line} {r.rule.id}: {r.label}: expected {r.case.expect}, got {r.got}")
+        if r.case.name:  # a named case hides its facts in the label: show what the rule was given
+            given = ", ".join(f"{k}={v!r}" for k, v in r.case.facts.items()) or "no facts (all unknown)"
+            print(f"     given: {given}")
     untested = [r.id for r in rule_set if not r.tests]
     if untested:
         print(f"rules without test cases: {', '.join(untested)}")

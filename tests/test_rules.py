@@ -174,3 +174,14 @@ def test_cli_rules_test_runs_the_pack():
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout
     assert proc.stdout.strip().endswith("0 failed")
+
+
+def test_cli_rules_test_reports_a_failing_case_with_what_it_was_given(tmp_path):
+    rule = GOOD + ("    tests:\n      - name: \"off\"\n        facts: {radio.airplane_mode: false}\n"
+                   "        expect: fail\n")
+    (tmp_path / "r.yaml").write_text(rule, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "droidcheck.cli", "rules", "test", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "r.yaml:11 t-one: off: expected fail, got pass" in proc.stdout
+    assert "given: radio.airplane_mode=False" in proc.stdout
