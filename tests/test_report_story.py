@@ -55,3 +55,16 @@ def test_report_refuses_a_watch_file_that_is_not_one(tmp_path):
     result.write_text(json.dumps({"format": "droidcheck.result"}))
     proc = cli("report", str(result), "--watch", str(result), "-o", str(tmp_path / "x.html"))
     assert proc.returncode == 2 and "not a droidcheck.watch document" in proc.stderr
+
+
+def test_delivery_test_on_paper_keeps_the_watch_notes():
+    """The reason a code came in silently (Do Not Disturb at arrival) must reach the customer's printout."""
+    from droidcheck.report.shop import delivery_lines
+
+    note = "Do Not Disturb was on (priority only) when the notification was posted: it made no sound."
+    watch = {"verdict": {"summary": "The message arrived … but silently.", "notes": [note]},
+             "stages": [{"id": "notification", "label": "notification shown", "status": "reached", "after_s": 1.3}],
+             "sender": "AMAZON"}
+    lines = delivery_lines({"watch": watch})
+    assert lines[:2] == ["The message arrived … but silently.", note]
+    assert "notification shown: reached after 1 s" in lines

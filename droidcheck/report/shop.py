@@ -168,6 +168,7 @@ def delivery_lines(result: dict[str, Any]) -> list[str]:
         return []
     verdict = watch.get("verdict") or {}
     lines = [str(verdict.get("summary") or "")] if verdict.get("summary") else []
+    lines += [str(note) for note in verdict.get("notes") or [] if note]  # why: DND on, block inferred…
     for stage in watch.get("stages") or []:
         status = str(stage.get("status", "")).replace("_", " ")
         after = stage.get("after_s")
