@@ -14,7 +14,10 @@ from typing import Any
 
 
 def open_service(device: Any, service: str, timeout: float) -> Any:
-    """An ``AdbConnection`` to ``service`` on ``device`` (an adbutils device), or adbutils' errors."""
+    """An ``AdbConnection`` to ``service`` on ``device`` (an adbutils device), or adbutils' errors.
+
+    adbutils has no public accessor for a device's client, so its ``_client`` attribute is read; anything
+    without one (another adbutils version, a test double) opens its transport the adbutils way."""
     client, serial = getattr(device, "_client", None), getattr(device, "serial", None)
     if client is None or not serial:  # not a plain adbutils device: let it open its own transport
         conn = device.open_transport(timeout=timeout)
