@@ -76,10 +76,12 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _fleet(servers: list[str], out: Path, jobs: int, per_server: int) -> tuple[float, dict]:
+def _fleet(servers: list[str], out: Path, jobs: int, per_server: int,
+           workers: int | None = None) -> tuple[float, dict]:
     t0, cpu0 = time.perf_counter(), _cpu_s()
     outcome = run_fleet(FleetRequest(servers=servers, out=out, record_history=False,
-                                     options=FleetOptions(jobs=jobs, per_server=per_server, deadline_s=60)))
+                                     options=FleetOptions(jobs=jobs, per_server=per_server, deadline_s=60,
+                                                          workers=workers)))
     wall = time.perf_counter() - t0
     outcome.summary["_cpu_s"] = _cpu_s() - cpu0  # droidcheck's own CPU, to tell it from the lab's
     return wall, outcome.summary
@@ -108,6 +110,8 @@ def main() -> None:
                 one_s, _ = _fleet([one_server.address], Path(tmp) / "one", 1, 1)
             finally:
                 one_server.stop()
+            # threads only first, so neither run gets the other's warm caches for free more than once
+            threads_s, threads_summary = _fleet(addresses, Path(tmp) / "threads", args.jobs, args.per_server, 0)
             fleet_s, summary = _fleet(addresses, Path(tmp) / "fleet", args.jobs, args.per_server)
             assert summary["counts"]["total"] == args.phones, summary["counts"]
             seq = []
@@ -132,8 +136,10 @@ def main() -> None:
     print(f"one phone alone (fleet of 1):     {one_s:7.2f} s")
     print(f"fleet of {args.phones}:                  {fleet_s:7.2f} s  = {fleet_s / one_s:5.1f}x one phone "
           f"(goal < 10x)")
-    print(f"  droidcheck's own CPU in that run: {summary['_cpu_s']:.2f} s on {os.cpu_count()} core(s); the rest of "
-          "the wall time is the simulated lab (adb servers, simulator process) sharing the same cores")
+    print(f"  droidcheck's main process used {summary['_cpu_s']:.2f} s of CPU on {os.cpu_count()} core(s) (evaluation "
+          "runs in worker processes); the simulated lab (adb servers, simulator) shares the same cores")
+    print(f"same fleet, threads only (--workers 0): {threads_s:7.2f} s, main process CPU "
+          f"{threads_summary['_cpu_s']:.2f} s (evaluation processes: {fleet_s / threads_s:.2f}x the time)")
     print(f"sequential `droidcheck check`:    {seq_total:7.1f} s  ESTIMATED: mean of {len(seq)} subprocess runs "
           f"({seq_each:.2f} s each) x {args.phones}")
     print(f"fleet speed-up vs sequential:     {seq_total / fleet_s:7.1f}x (goal >= 20x)")

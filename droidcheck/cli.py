@@ -456,6 +456,9 @@ def fleet(inventory: Annotated[Path | None, typer.Option("--inventory", help="La
           per_server: Annotated[int, typer.Option("--per-server", min=1, help="Devices read at once per "
                                                   "ADB server.")] = 8,
           deadline: Annotated[float, typer.Option("--deadline", min=0.5, help="Seconds allowed per device.")] = 60.0,
+          workers: Annotated[int | None, typer.Option("--workers", min=0, help="Processes that evaluate what was "
+                                                      "read (default: one per core up to 4 for 24+ phones; "
+                                                      "0: none).")] = None,
           resume: Annotated[Path | None, typer.Option("--resume", help="Finish an interrupted run: check only "
                                                       "devices with no result yet.")] = None,
           retry_failed: Annotated[Path | None, typer.Option("--retry-failed", help="Check again the devices of a "
@@ -479,7 +482,7 @@ def fleet(inventory: Annotated[Path | None, typer.Option("--inventory", help="La
 
     req = FleetRequest(servers=list(adb or []), inventory=load_inventory(inventory) if inventory else None,
                        out=out, resume=resume, retry_failed=retry_failed, db=db, record_history=not no_history,
-                       options=FleetOptions(jobs=jobs, per_server=per_server, deadline_s=deadline,
+                       options=FleetOptions(jobs=jobs, per_server=per_server, deadline_s=deadline, workers=workers,
                                             redact=not no_redact))
     outcome = run_fleet(req, make_progress(fmt == "terminal"))
     if fmt == "json":

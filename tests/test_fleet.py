@@ -97,12 +97,16 @@ def lab() -> Iterator[Lab]:
             assert not adb_processes_on(server.port)
 
 
-def test_fleet_checks_every_phone_on_three_servers(lab: Lab, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [2, 0], ids=["worker-processes", "threads-only"])
+def test_fleet_checks_every_phone_on_three_servers(lab: Lab, tmp_path: Path, workers: int) -> None:
     assert len(lab.phones) >= 30
+    for host in lab.hosts:  # the lab is shared: let the phone that drops out do it again for this run
+        for phone in host.phones:
+            phone.commands_run, phone.disconnect_fired = 0, False
     t0 = time.monotonic()
     outcome = run_fleet(FleetRequest(
         servers=[s.address for s in lab.servers], out=tmp_path / "run", db=tmp_path / "h.sqlite",
-        options=FleetOptions(jobs=12, per_server=4, deadline_s=DEADLINE)))
+        options=FleetOptions(jobs=12, per_server=4, deadline_s=DEADLINE, workers=workers)))
     wall = time.monotonic() - t0
     assert wall < DEADLINE + 10, wall  # the hung phone costs its deadline, not the fleet's time
     rows = {d["key"]: d for d in outcome.summary["devices"]}
@@ -152,6 +156,27 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     return proc
 
 
+def _children_of(pid: int) -> list[int]:
+    """Live child processes of ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _set_latency(lab: Lab, keys: list[str], ms: int) -> None:
     for k in keys:
         lab.phones[k].faults.latency_ms = ms
@@ -164,7 +189,7 @@ def test_killed_run_resumes_without_losing_or_repeating(lab: Lab, tmp_path: Path
     _set_latency(lab, keys, 250)
     try:
         args = [sys.executable, "-m", "droidcheck.cli", "fleet", "--out", str(run), "--jobs", "2",
-                "--per-server", "1", "--no-history", "--format", "json"]
+                "--per-server", "1", "--workers", "2", "--no-history", "--format", "json"]
         for s in servers:
             args += ["--adb", s.address]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -173,10 +198,16 @@ def test_killed_run_resumes_without_losing_or_repeating(lab: Lab, tmp_path: Path
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "the fleet run wrote nothing"
             time.sleep(0.05)
+        workers = _children_of(proc.pid)
+        assert workers, "the run should have started its evaluation processes"
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         if proc.stderr:
             proc.stderr.close()
+        deadline = time.monotonic() + 10  # a worker notices its parent is gone and leaves
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _alive(pid)], "evaluation processes outlived a killed run"
     finally:
         _set_latency(lab, keys, 0)
     before = read_lines(run)
@@ -250,3 +281,28 @@ def test_no_server_reachable_is_exit_2(tmp_path: Path) -> None:
 
     proc = run_cli("fleet", "--adb", f"127.0.0.1:{free_port()}", "--out", str(tmp_path / "r"), "--no-history")
     assert proc.returncode == 2 and "no ADB server" in proc.stderr
+
+
+def test_evaluator_in_a_worker_process_matches_the_thread_and_survives_a_dead_worker() -> None:
+    from droidcheck.fleet.evaluate import Evaluator, evaluate
+    from droidcheck.rules.loader import load_rules
+    from droidcheck.sim.snapshot import snapshot_of
+
+    snap = snapshot_of(builtin_profiles()[0], captured_at="2026-11-25T10:00:00Z")
+    rules = load_rules()
+    here, here_json = evaluate(snap, rules, True)
+    evaluator = Evaluator(redact=True, workers=1)
+    try:
+        there, there_json = evaluator(snap, (), rules)
+        assert evaluator.fallbacks == 0
+        drop = ("timing", "captured_at")  # measured per evaluation
+        assert {k: v for k, v in there.items() if k not in drop} == \
+            {k: v for k, v in here.items() if k not in drop}
+        assert there_json == here_json and there["redacted"] is True
+        worker = evaluator.pool.submit(os.getpid).result()
+        os.kill(worker, signal.SIGKILL)  # a worker dies: the phone's evaluation must still happen
+        time.sleep(0.5)
+        again, _ = evaluator(snap, (), rules)
+        assert again["verdict"] == here["verdict"] and evaluator.fallbacks == 1
+    finally:
+        evaluator.close()

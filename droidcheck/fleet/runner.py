@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from droidcheck.check import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, check_snapshot, exit_code
+from droidcheck.check import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, exit_code
+from droidcheck.fleet.evaluate import Evaluator, pool_size
 from droidcheck.fleet.plan import Target
 from droidcheck.fleet.progress import Progress
 from droidcheck.fleet.store import RunStore, utc_now
@@ -36,6 +37,7 @@ class FleetOptions:
     per_server: int = 8
     deadline_s: float = 60.0
     redact: bool = True
+    workers: int | None = None  # evaluation processes; None: chosen from the fleet size and cores
 
 
 def _stub_result(t: Target, problem: str, status: str) -> dict[str, Any]:
@@ -67,14 +69,15 @@ def record_not_ready(store: RunStore, t: Target, attempt: str, redact: bool = Tr
 
 
 def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions, progress: Progress,
-              server_slot: threading.Semaphore, attempt: str) -> dict[str, Any]:
+              server_slot: threading.Semaphore, attempt: str, evaluator: Evaluator | None = None) -> dict[str, Any]:
     from adbutils import AdbClient
 
     from droidcheck.adb.connection import parse_address
     from droidcheck.collect.collector import read_device
-    from droidcheck.report.redact import redact_result
 
+    evaluator = evaluator or Evaluator(opts.redact, 0)
     snap = None
+    snapshot_json: str | None = None
     try:
         with server_slot:
             progress.update(t.key, "reading")
@@ -87,23 +90,32 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
             snap = read_device(device, serial=t.serial, adb_server=t.server, transport=t.transport,
                                deadline_s=opts.deadline_s)
         progress.update(t.key, "evaluating")
-        result = check_snapshot(snap, rules)
+        result, snapshot_json = evaluator(snap, tuple(t.rules), rules)
         status = {EXIT_OK: PASSED, EXIT_FAILED: FAILED}.get(exit_code(result), INCOMPLETE)
     except Exception as exc:  # a bug or an unforeseen adb reply must not take the fleet down
         result = _stub_result(t, f"could not check this device: {type(exc).__name__}: {exc}", INCOMPLETE)
         status = INCOMPLETE
-    if opts.redact:
-        from droidcheck.report.redact import redact_snapshot
+        if opts.redact:
+            from droidcheck.report.redact import redact_result
 
-        result = redact_result(result)
-        if snap is not None:
-            snap = redact_snapshot(snap)
-    snapshot = snap.to_dict() if snap is not None else None
-    snapshot_json = json.dumps(snapshot, indent=1, ensure_ascii=False) if snapshot is not None else None
+            result = redact_result(result)
+        if snap is not None and snapshot_json is None:  # keep what was read, for a later recheck
+            snapshot_json = _snapshot_json(snap, opts.redact)
     line = _line(t, status, result, attempt)
     store.record(line, result, snapshot_json)
     progress.update(t.key, "done" if status in (PASSED, FAILED) else "failed", status)
     return line
+
+
+def _snapshot_json(snap: Any, redact: bool) -> str | None:
+    try:
+        if redact:
+            from droidcheck.report.redact import redact_snapshot
+
+            snap = redact_snapshot(snap)
+        return json.dumps(snap.to_dict(), indent=1, ensure_ascii=False)
+    except Exception:  # the snapshot is what failed: the line and result still get recorded
+        return None
 
 
 def run_targets(targets: list[Target], rules_for: Callable[[Target], list[Rule]], store: RunStore,
@@ -118,18 +130,24 @@ def run_targets(targets: list[Target], rules_for: Callable[[Target], list[Rule]]
             lines.append(record_not_ready(store, t, attempt, opts.redact))
             progress.update(t.key, "failed", NOT_READY)
     slots = {s: threading.Semaphore(max(1, opts.per_server)) for s in {t.server for t in ready}}
+    evaluator = Evaluator(opts.redact, pool_size(len(ready), opts.workers)) if ready else None
     pool = ThreadPoolExecutor(max_workers=max(1, min(opts.jobs, len(ready) or 1)),
                               thread_name_prefix="droidcheck-fleet")
+    finished = False
     try:
-        futures = [pool.submit(check_one, t, rules_for(t), store, opts, progress, slots[t.server], attempt)
-                   for t in ready]
+        futures = [pool.submit(check_one, t, rules_for(t), store, opts, progress, slots[t.server], attempt,
+                               evaluator) for t in ready]
         pending = set(futures)
         while pending:  # short waits keep the main thread responsive to Ctrl-C
             _done, pending = wait(pending, timeout=0.2)
         lines += [f.result() for f in futures]
+        finished = True
     finally:
-        # on Ctrl-C: drop what has not started; devices being read finish within their deadline
+        # on Ctrl-C: drop what has not started; devices being read finish within their deadline (their
+        # evaluation falls back to their own thread once the worker processes are gone)
         pool.shutdown(wait=False, cancel_futures=True)
+        if evaluator is not None:
+            evaluator.close(wait=finished)
     return lines
 
 
