@@ -223,6 +223,35 @@ def test_killed_run_resumes_without_losing_or_repeating(lab: Lab, tmp_path: Path
     assert outcome.summary["counts"]["total"] == len(keys) and not outcome.summary["not_checked"]
 
 
+def test_ctrl_c_keeps_every_finished_phone_and_leaves_nothing_running(lab: Lab, tmp_path: Path) -> None:
+    servers = lab.servers[1:]
+    keys = [k for s in servers for k in lab.keys_on(s)]
+    run = tmp_path / "run"
+    _set_latency(lab, keys, 250)
+    try:
+        args = [sys.executable, "-m", "droidcheck.cli", "fleet", "--out", str(run), "--jobs", "2",
+                "--per-server", "1", "--workers", "2", "--no-history", "--format", "json"]
+        for s in servers:
+            args += ["--adb", s.address]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while len(read_lines(run)) < 3:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the fleet run wrote nothing"
+            time.sleep(0.05)
+        children = _children_of(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        _set_latency(lab, keys, 0)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    lines = read_lines(run)
+    assert 3 <= len(lines) < len(keys) and len({line["key"] for line in lines}) == len(lines)
+    for line in lines:  # a phone being read when Ctrl-C came was finished and recorded whole
+        assert line["status"] in ("passed", "failed"), line
+    assert not [pid for pid in children if _alive(pid)], "processes outlived the interrupted run"
+
+
 def test_history_and_diff_follow_a_phone_that_breaks(lab: Lab, tmp_path: Path) -> None:
     server = lab.servers[2]
     db = tmp_path / "history.sqlite"
