@@ -1,9 +1,11 @@
 """Check many devices at once: a thread pool bounded overall (``jobs``) and per server (``per_server``).
 
 Reading a phone is almost all waiting on sockets, so threads suffice; a server semaphore keeps one lab
-host from being flooded while another sits idle. Each device runs in isolation: ``read_device`` never
-raises for device trouble and honours the per-device deadline, and anything unexpected is caught here and
-recorded as that device's problem, so one bad phone only ever affects its own row.
+host from being flooded while another sits idle. What follows the read (facts, rules, redaction, JSON) is
+CPU work, handed to worker processes in a large fleet (``droidcheck.fleet.evaluate``).
+Each device runs in isolation: ``read_device`` never raises for device trouble and honours the per-device
+deadline, and anything unexpected is caught here and recorded as that device's problem, so one bad phone
+only ever affects its own row.
 
 Every device is persisted (``RunStore.record``) the moment it finishes, from its worker thread.
 """
