@@ -177,6 +177,15 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _still_alive(pids: list[int], within: float = 10.0) -> list[int]:
+    """Those of ``pids`` still running after ``within`` seconds: children leave on their own once their
+    parent is gone (a worker watches for it; multiprocessing's resource tracker sees its pipe close)."""
+    deadline = time.monotonic() + within
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [pid for pid in pids if _alive(pid)]
+
+
 def _set_latency(lab: Lab, keys: list[str], ms: int) -> None:
     for k in keys:
         lab.phones[k].faults.latency_ms = ms
@@ -204,10 +213,7 @@ def test_killed_run_resumes_without_losing_or_repeating(lab: Lab, tmp_path: Path
         proc.wait(10)
         if proc.stderr:
             proc.stderr.close()
-        deadline = time.monotonic() + 10  # a worker notices its parent is gone and leaves
-        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [pid for pid in workers if _alive(pid)], "evaluation processes outlived a killed run"
+        assert not _still_alive(workers), "evaluation processes outlived a killed run"
     finally:
         _set_latency(lab, keys, 0)
     before = read_lines(run)
@@ -249,7 +255,7 @@ def test_ctrl_c_keeps_every_finished_phone_and_leaves_nothing_running(lab: Lab, 
     assert 3 <= len(lines) < len(keys) and len({line["key"] for line in lines}) == len(lines)
     for line in lines:  # a phone being read when Ctrl-C came was finished and recorded whole
         assert line["status"] in ("passed", "failed"), line
-    assert not [pid for pid in children if _alive(pid)], "processes outlived the interrupted run"
+    assert not _still_alive(children), "processes outlived the interrupted run"
 
 
 def test_history_and_diff_follow_a_phone_that_breaks(lab: Lab, tmp_path: Path) -> None:
