@@ -328,6 +328,28 @@ def test_private_server_leaves_no_process() -> None:
         AdbServer.start(5037)
 
 
+@pytest.mark.e2e
+def test_windows_start_path_works_with_the_real_adb(sim_host) -> None:
+    """Windows has no fd passing, so there the server runs as ``server nodaemon`` and is polled until it
+    answers. adb runs that way on every platform: exercise the Windows path here, phone included."""
+    from droidcheck.adb.server import adb_binary, free_port
+    from droidcheck.sim.profile import find_profile
+
+    server = AdbServer._start_windows(free_port(), adb_binary(), timeout=30)
+    try:
+        assert server.running and server.client().server_version() > 0
+        phone = sim_host.add(find_profile("pixel8-a14-healthy").copy())
+        client = server.client()
+        assert "connected" in client.connect(f"127.0.0.1:{phone.port}", timeout=15)
+        client.wait_for(f"127.0.0.1:{phone.port}", state="device", timeout=15)
+        assert client.device(f"127.0.0.1:{phone.port}").shell("getprop ro.build.version.sdk").strip() == "34"
+        sim_host.remove(phone)
+    finally:
+        pid = server.process.pid if server.process else None
+        server.stop()
+    assert pid is not None and pid not in adb_processes_on(server.port)
+
+
 def test_faults_dataclass_defaults_are_quiet() -> None:
     f = Faults()
     assert not (f.unauthorized or f.offline or f.hang_on or f.garbage_on or f.latency_ms)
