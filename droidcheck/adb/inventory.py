@@ -12,12 +12,14 @@ def _release_and_model(address: ServerAddress, serial: str) -> tuple[str, str]:
     "SM_A525F")."""
     from adbutils import AdbError, AdbTimeout
 
+    from droidcheck.adb.service import run_shell
+
     try:
-        out = client_for(address).device(serial).shell(
-            "getprop ro.build.version.release; getprop ro.product.model", timeout=5)
+        out = run_shell(client_for(address).device(serial),
+                        "getprop ro.build.version.release; getprop ro.product.model", timeout=5)
     except (AdbError, AdbTimeout, OSError):
         return "", ""
-    lines = [line.strip() for line in str(out).splitlines()] + ["", ""]
+    lines = [line.strip() for line in out.splitlines()] + ["", ""]
     return lines[0], lines[1]
 
 
