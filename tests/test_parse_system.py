@@ -209,6 +209,14 @@ def test_mobile_data_keys_that_agree_need_no_data_sim() -> None:
     assert f["network.mobile_data"].value is True
 
 
+@pytest.mark.parametrize(("maker", "dnd", "mode"), [("Xiaomi", True, "miui_silent"), ("Google", None, None)])
+def test_miui_silent_mode_is_do_not_disturb_only_on_xiaomi(maker: str, dnd: bool | None, mode: str | None) -> None:
+    f = facts_of(snapshot({"settings_global": "zen_mode=4\n",
+                           "getprop": f"[ro.build.version.sdk]: [31]\n[ro.product.manufacturer]: [{maker}]\n"}))
+    assert f["notifications.dnd"].value is dnd and f["notifications.dnd_mode"].value == mode
+    assert f["notifications.dnd"].known is (dnd is not None)
+
+
 def test_settings_absent_and_null() -> None:
     f = facts_of(snapshot({"settings_global": "adb_enabled=1\nauto_time=null\nmobile_data2=1\n"}))
     assert not f["time.auto_time"].known  # AOSP O-R reads absent as off, S+ detector as on: no guess

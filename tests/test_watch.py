@@ -253,4 +253,5 @@ def test_do_not_disturb_at_arrival_makes_it_silent(adb_server, sim_phone, zen, s
 
 
 def test_zen_mode_parser():
-    assert [sources.parse_zen_mode(t) for t in ("0\n", "2", "null", "", "Error: x")] == [0, 2, None, None, None]
+    assert [sources.parse_zen_mode(t) for t in ("0\n", "2", "4", "null", "", "Error: x", "7")] == \
+        [0, 2, 4, None, None, None, None]

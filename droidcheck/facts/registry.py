@@ -31,7 +31,7 @@ class FactSpec:
 SERVICE_STATES = ("in_service", "out_of_service", "emergency_only", "power_off")
 SIM_STATES = ("absent", "ready", "pin_required", "puk_required", "network_locked", "not_ready",
               "disabled", "error")
-DND_MODES = ("off", "priority_only", "total_silence", "alarms_only")
+DND_MODES = ("off", "priority_only", "total_silence", "alarms_only", "miui_silent")
 STANDBY_BUCKETS = ("exempted", "active", "working_set", "frequent", "rare", "restricted", "never")
 
 

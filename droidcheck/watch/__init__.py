@@ -12,7 +12,7 @@ JSON (``WatchOutcome.to_dict``, ``format: droidcheck.watch``, ``version: 1``)::
     {format, version, device: {serial, model, android_release, sdk},
      started_at, ended_by: notification|blocked|grace|timeout|interrupted|device_lost, duration_s,
      sms_app, sender (masked unless a short code or sender id), notification_importance,
-     dnd_at_notification: priority only|total silence|alarms only|null,
+     dnd_at_notification: priority only|total silence|alarms only|MIUI Silent mode|null,
      stages: [{id, label, status: reached|not_reached|not_observable|unreadable|waiting,
                at (ISO, host zone), after_s, detail, source}],
      notification_block_observable, unreadable_sources: {source: reason}, polls,

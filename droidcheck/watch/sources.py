@@ -26,8 +26,9 @@ blocked             "Suppressing notification from package by user request."
                     AOSP logs it only when ``DBG`` is on, so on 10+ a block cannot
                     be seen, only inferred from the app's notification settings
 Do Not Disturb      ``settings get global zen_mode`` (``Settings.Global.ZEN_MODE``:    the mode number
-at arrival          0 off, 1 priority only, 2 total silence, 3 alarms only); the
-                    value of the poll that first saw the notification
+at arrival          0 off, 1 priority only, 2 total silence, 3 alarms only; MIUI
+                    adds 4, its Silent mode); the value of the poll that first saw
+                    the notification
 ==================  =============================================================  ==========================
 
 Observed on the versions above in AOSP sources (see the report of the change); OEM builds may differ —
@@ -65,7 +66,7 @@ SOURCES = (
     Source("dnd", "notification", "settings get global zen_mode (Do Not Disturb)"),
 )
 #: ``Settings.Global.ZEN_MODE`` values (``ZEN_MODE_*`` in android.provider.Settings.Global).
-ZEN_MODES = {0: "off", 1: "priority only", 2: "total silence", 3: "alarms only"}
+ZEN_MODES = {0: "off", 1: "priority only", 2: "total silence", 3: "alarms only", 4: "MIUI Silent mode"}
 
 
 def observable(source_id: str, sdk: int | None) -> str | None:
@@ -105,9 +106,9 @@ def command_for(source_id: str, since_epoch: float) -> str:
 
 
 def parse_zen_mode(text: str) -> int | None:
-    """``settings get global zen_mode`` → 0–3; None for anything else (``null``, an error)."""
+    """``settings get global zen_mode`` → 0–3, or 4 (MIUI's Silent mode); None for anything else."""
     value = text.strip()
-    return int(value) if value in ("0", "1", "2", "3") else None
+    return int(value) if value in ("0", "1", "2", "3", "4") else None
 
 
 def build_script(source_ids: list[str], since_epoch: float) -> str:

@@ -6,7 +6,7 @@ Sources and the AOSP code that prints them:
 * ``settings list global|secure`` — SettingsProvider ``SettingsService`` (parsers.settings). How an
   absent or ``null`` value is read follows the code that consumes the setting:
 
-  - ``zen_mode``: ZenModeHelper ``Global.getInt(ZEN_MODE, ZEN_MODE_OFF)`` → absent = off.
+  - ``zen_mode``: ZenModeHelper ``Global.getInt(ZEN_MODE, ZEN_MODE_OFF)`` → absent = off; 4 is MIUI's Silent mode.
   - ``low_power``: BatterySaverStateMachine ``getGlobalSetting(LOW_POWER_MODE, 0)`` → absent = off.
   - ``auto_time``: NetworkTimeUpdateService (O–R) reads ``getInt(AUTO_TIME, 0)`` (absent = off) but the
     S+ time detector's ServiceConfigAccessorImpl reads ``getInt(AUTO_TIME, 1 /* default */)`` (absent =
@@ -39,6 +39,9 @@ from droidcheck.parsers.settings import setting_bool
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ZEN_MODES = {"0": "off", "1": "priority_only", "2": "total_silence", "3": "alarms_only"}
+#: MIUI keeps its own Silent mode in the same setting: ``MiuiSettings.SilenceMode.ZEN_MODE_MIUI_SILENT = 4``.
+_MIUI_SILENT = "4"
+_XIAOMI_MAKERS = ("xiaomi", "redmi", "poco")
 _MOBILE_DATA_SUB = re.compile(r"^mobile_data(\d+)$")
 _DRIFT = "time.drift_seconds"
 #: A network time fix older than this still measures the clock, less precisely (elapsedRealtime drifts too).
@@ -245,6 +248,10 @@ def _dnd(ctx: DeriveContext) -> list[Fact]:
         return [known("notifications.dnd", False, note=note),
                 known("notifications.dnd_mode", "off", note=note)]
     mode = _ZEN_MODES.get(raw)
+    maker = ((ctx.props or {}).get("ro.product.manufacturer") or "").strip().lower()
+    if raw == _MIUI_SILENT and maker in _XIAOMI_MAKERS:
+        note = "zen_mode=4 is MIUI's own Silent mode: sounds and pop-ups off"
+        return [known("notifications.dnd", True, note=note), known("notifications.dnd_mode", "miui_silent", note=note)]
     if mode is None:
         reason = f"global setting zen_mode is {raw[:40]!r}, not 0-3"
         return [unknown("notifications.dnd", reason), unknown("notifications.dnd_mode", reason)]
