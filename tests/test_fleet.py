@@ -191,22 +191,32 @@ def _set_latency(lab: Lab, keys: list[str], ms: int) -> None:
         lab.phones[k].faults.latency_ms = ms
 
 
+def _healthy_keys(lab: Lab) -> list[str]:
+    return [k for s in lab.servers[1:] for k in lab.keys_on(s)]  # servers 1 and 2 hold no broken phone
+
+
+def _slow_run_with_three_results(lab: Lab, run: Path) -> subprocess.Popen[str]:
+    """``droidcheck fleet`` (2 evaluation processes) on the healthy servers, slowed to 250 ms a round trip,
+    once it has recorded three phones. The caller restores the latency (``_set_latency(lab, keys, 0)``)."""
+    servers = lab.servers[1:]
+    _set_latency(lab, _healthy_keys(lab), 250)
+    args = [sys.executable, "-m", "droidcheck.cli", "fleet", "--out", str(run), "--jobs", "2",
+            "--per-server", "1", "--workers", "2", "--no-history", "--format", "json"]
+    for s in servers:
+        args += ["--adb", s.address]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(read_lines(run)) < 3:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "the fleet run wrote nothing"
+        time.sleep(0.05)
+    return proc
+
+
 def test_killed_run_resumes_without_losing_or_repeating(lab: Lab, tmp_path: Path) -> None:
-    servers = lab.servers[1:]  # the healthy ones
-    keys = [k for s in servers for k in lab.keys_on(s)]
-    run = tmp_path / "run"
-    _set_latency(lab, keys, 250)
+    run, keys = tmp_path / "run", _healthy_keys(lab)
     try:
-        args = [sys.executable, "-m", "droidcheck.cli", "fleet", "--out", str(run), "--jobs", "2",
-                "--per-server", "1", "--workers", "2", "--no-history", "--format", "json"]
-        for s in servers:
-            args += ["--adb", s.address]
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while len(read_lines(run)) < 3:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the fleet run wrote nothing"
-            time.sleep(0.05)
+        proc = _slow_run_with_three_results(lab, run)
         workers = _children_of(proc.pid)
         assert workers, "the run should have started its evaluation processes"
         proc.send_signal(signal.SIGKILL)
@@ -230,21 +240,9 @@ def test_killed_run_resumes_without_losing_or_repeating(lab: Lab, tmp_path: Path
 
 
 def test_ctrl_c_keeps_every_finished_phone_and_leaves_nothing_running(lab: Lab, tmp_path: Path) -> None:
-    servers = lab.servers[1:]
-    keys = [k for s in servers for k in lab.keys_on(s)]
-    run = tmp_path / "run"
-    _set_latency(lab, keys, 250)
+    run, keys = tmp_path / "run", _healthy_keys(lab)
     try:
-        args = [sys.executable, "-m", "droidcheck.cli", "fleet", "--out", str(run), "--jobs", "2",
-                "--per-server", "1", "--workers", "2", "--no-history", "--format", "json"]
-        for s in servers:
-            args += ["--adb", s.address]
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while len(read_lines(run)) < 3:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the fleet run wrote nothing"
-            time.sleep(0.05)
+        proc = _slow_run_with_three_results(lab, run)
         children = _children_of(proc.pid)
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=30)
