@@ -458,3 +458,17 @@ def test_bad_gzip_inputs_are_named(tmp_path: Path, content: str, words: str) -> 
     data = gzip.compress(render_bugreport(find_profile("pixel8-a14-healthy")).encode("utf-8"))
     path.write_bytes(data[: len(data) // 2] if content == "cut" else gzip.compress(b"hello, not a report\n"))
     _expect_error(path, words)
+
+
+def test_bug_report_notification_view_keeps_an_app_line_without_its_uid() -> None:
+    """The importer cuts one app's records out of the full dump with the parser's own app-line pattern."""
+    from droidcheck.offline.convert import notification_for
+    from droidcheck.parsers.notification import parse_notification_dump
+
+    dump = ("Current Notification Manager state:\n  Notification List:\nPackagePreferences:\n"
+            "  AppSettings: com.other.app (10123) importance=DEFAULT userSet=false\n"
+            "  AppSettings: com.android.mms importance=NONE userSet=false\n")
+    view = notification_for(dump, "com.android.mms")
+    assert "com.other.app" not in view
+    rec = parse_notification_dump(view, "com.android.mms").for_user(0)
+    assert rec is not None and rec.blocked

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from droidcheck.parsers.notification import app_line
 from droidcheck.parsers.package_dump import PACKAGE_HEADER
 
 _SETTING = re.compile(r"^_id:\S* name:(?P<name>\S+)(?: pkg:\S+)? value:(?P<value>.*?)"
@@ -28,7 +29,6 @@ _SETTING = re.compile(r"^_id:\S* name:(?P<name>\S+)(?: pkg:\S+)? value:(?P<value
 _TABLE = re.compile(r"^(GLOBAL|SECURE|SYSTEM|CONFIG) SETTINGS \(user (\d+)\)")
 _SECTION = re.compile(r"^[A-Z][\w ]*:\s*$")
 _USER_INSTALLED = re.compile(r"^\s+User 0:.*\binstalled=(true|false)")
-_APP_LINE = re.compile(r"^\s*(?:AppSettings:\s+)?([A-Za-z][\w.]*)\s+\((?:\d+|UNKNOWN_UID)\)")
 _UID = re.compile(r"^\s*Uid \S+:\s*$")
 _PACKAGE = re.compile(r"^\s*Package (\S+):\s*$")
 _OP_OLD = re.compile(r"^\s*([A-Z_]+): mode=(\w+)")
@@ -144,7 +144,7 @@ def notification_for(text: str, package: str) -> str:
             out.append(line)
             keep = False
             continue
-        m = _APP_LINE.match(line)
+        m = app_line(line)
         if m and "NotificationChannel" not in line:
             keep = m.group(1) == package
         if keep:

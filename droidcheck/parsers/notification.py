@@ -75,6 +75,12 @@ class NotificationDump:
         return next((rec for rec in self.records if rec.uid is None), None)
 
 
+def app_line(raw: str) -> re.Match[str] | None:
+    """A record's app line (group 1 the package, group 2 the uid or ""): ``AppSettings: PKG (UID) …``,
+    N's bare ``PKG (UID) …``, or a labelled line without its uid."""
+    return _APP_RE.match(raw) or _APP_NO_UID_RE.match(raw)
+
+
 def _parse_channel(line: str) -> Channel | None:
     mid = _CHANNEL_ID_RE.search(line)
     if not mid:
@@ -119,7 +125,7 @@ def parse_notification_dump(text: str | None, package: str) -> NotificationDump 
             if current is not None and channel is not None:
                 current.channels.append(channel)
             continue
-        m = _APP_RE.match(raw) or _APP_NO_UID_RE.match(raw)
+        m = app_line(raw)
         if m and (stripped.startswith("AppSettings:") or raw.startswith("  ")):
             rec = _parse_app_line(m)
             current = rec if rec.package == package else None
