@@ -35,13 +35,19 @@ _worker_rules: dict[RulesKey, list[Any]] = {}
 def evaluate(snap: Snapshot, rules: list[Any], redact: bool) -> tuple[dict[str, Any], str]:
     """(result, snapshot JSON) for one read phone; redacted unless ``redact`` is False."""
     from droidcheck.check import check_snapshot
-    from droidcheck.report.redact import redact_result, redact_snapshot
+    from droidcheck.report.redact import redact_result
 
     result = check_snapshot(snap, rules)
+    return (redact_result(result) if redact else result), snapshot_json(snap, redact)
+
+
+def snapshot_json(snap: Snapshot, redact: bool) -> str:
+    """The snapshot as the run folder keeps it (``snapshot.json``): scrubbed unless ``redact`` is False."""
     if redact:
-        result = redact_result(result)
+        from droidcheck.report.redact import redact_snapshot
+
         snap = redact_snapshot(snap)
-    return result, json.dumps(snap.to_dict(), indent=1, ensure_ascii=False)
+    return json.dumps(snap.to_dict(), indent=1, ensure_ascii=False)
 
 
 def _rules_for_key(key: RulesKey) -> list[Any]:

@@ -12,7 +12,6 @@ Every device is persisted (``RunStore.record``) the moment it finishes, from its
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from droidcheck.check import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, exit_code
-from droidcheck.fleet.evaluate import Evaluator, pool_size
+from droidcheck.fleet.evaluate import Evaluator, pool_size, snapshot_json
 from droidcheck.fleet.plan import Target
 from droidcheck.fleet.progress import Progress
 from droidcheck.fleet.store import RunStore, utc_now
@@ -111,11 +110,7 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
 
 def _snapshot_json(snap: Any, redact: bool) -> str | None:
     try:
-        if redact:
-            from droidcheck.report.redact import redact_snapshot
-
-            snap = redact_snapshot(snap)
-        return json.dumps(snap.to_dict(), indent=1, ensure_ascii=False)
+        return snapshot_json(snap, redact)
     except Exception:  # the snapshot is what failed: the line and result still get recorded
         return None
 
