@@ -109,11 +109,21 @@ class Timeline:
         stage = self.stages[sid]
         if stage.status == "reached" or stage.status == "not_observable":
             return False
-        if sid == "notification" and self.dnd_mode:
-            self.dnd_at_notification = self.dnd_mode
-            detail += f"; Do Not Disturb was on ({ZEN_MODES.get(self.dnd_mode, self.dnd_mode)})"
         stage.status, stage.at, stage.detail = "reached", at, detail
         return True
+
+    def _reach_notification(self, at: float, detail: str, importance: int | None) -> list[str]:
+        """The notification stage, with what goes with it: the importance it was posted at and whether
+        Do Not Disturb was on at that moment (the latest poll's mode)."""
+        if self.dnd_mode:
+            detail += f"; Do Not Disturb was on ({ZEN_MODES.get(self.dnd_mode, self.dnd_mode)})"
+        if not self._reach("notification", at, detail):
+            return []
+        self.notification_importance = importance
+        self.dnd_at_notification = self.dnd_mode or None
+        if importance is not None and importance < 3:
+            self.stages["notification"].label = "notification posted silently"
+        return ["notification"]
 
     def set_dnd(self, mode: int | None) -> None:
         if mode is not None:
@@ -170,24 +180,19 @@ class Timeline:
             return []
         for n in self.baseline.values():
             if self.sms_app and n.package == self.sms_app:
-                self.notification_importance = n.importance
-                if self._reach("notification", stored.at, f"{n.package} already showed a notification "
-                               f"(importance {n.importance}) when the watch began"):
-                    return ["notification"]
+                return self._reach_notification(stored.at, f"{n.package} already showed a notification "
+                                                f"(importance {n.importance}) when the watch began", n.importance)
         return []
 
     def add_notifications(self, seen: list[NotificationSeen], now: float) -> list[str]:
         for n in seen:
             if n.ident in self.baseline or (self.sms_app and n.package != self.sms_app):
                 continue
-            self.notification_importance = n.importance
             quiet = n.importance is not None and n.importance < 3
             detail = (f"{n.package} posted a notification (importance {n.importance}"
                       f"{', silent' if quiet else ''}; time = first poll that saw it)")
-            if self._reach("notification", now, detail):
-                if quiet:
-                    self.stages["notification"].label = "notification posted silently"
-                return ["notification"]
+            if reached := self._reach_notification(now, detail, n.importance):
+                return reached
         return self._credit_baseline()
 
     def add_blocked(self, times: list[float]) -> list[str]:
