@@ -42,8 +42,13 @@ def statuses(result_file: Path) -> dict[str, str]:
     return {f["rule"]: f["status"] for f in json.loads(result_file.read_text())["findings"]}
 
 
-def log_records(path: Path) -> list[dict]:
+def log_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def log_records(path: Path) -> list[dict]:
+    """The result records of a fix or undo log (one per fix; the header and intents left out)."""
+    return [r for r in log_lines(path) if r.get("record") == "result"]
 
 
 @pytest.mark.parametrize("name", sorted(FIXABLE))
@@ -78,7 +83,7 @@ def test_undo_restores_previous_values(adb_server, sim_phone, tmp_path):
     log = tmp_path / "fix.jsonl"
     assert fix_cli(adb_server, serial, "--yes", "--settle", "0", "--log", str(log)).returncode == 0
     assert profile.zen_mode == 0
-    proc = fix_cli(adb_server, serial, "--undo", str(log), "--log", str(tmp_path / "undo.jsonl"))
+    proc = fix_cli(adb_server, serial, "--undo", str(log), "--yes", "--log", str(tmp_path / "undo.jsonl"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert profile.zen_mode == 2
     undo = log_records(tmp_path / "undo.jsonl")
@@ -91,7 +96,7 @@ def test_undo_several_fixes_in_reverse(adb_server, sim_phone, tmp_path):
     log = tmp_path / "fix.jsonl"
     assert fix_cli(adb_server, serial, "--yes", "--settle", "0", "--log", str(log)).returncode == 0
     assert (app.background, app.standby_bucket) == ("allow", 10)
-    assert fix_cli(adb_server, serial, "--undo", str(log), "--log", str(tmp_path / "u.jsonl")).returncode == 0
+    assert fix_cli(adb_server, serial, "--undo", str(log), "-y", "--log", str(tmp_path / "u.jsonl")).returncode == 0
     assert (app.background, app.standby_bucket) == ("ignore", 45)
 
 

@@ -82,11 +82,13 @@ def read_values(device: Any, reads: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def apply_step(device: Any, step: Step) -> Outcome:
-    """Read the value, run the commands in order (stopping at the first refusal), read it again."""
+def apply_step(device: Any, step: Step, before: dict[str, str] | None = None) -> Outcome:
+    """Run the commands in order (stopping at the first refusal) and read the value again. ``before`` is
+    what :func:`read_values` printed before (read here when not given); the caller records it first."""
     if step.kind == "refused":
         return Outcome(False, f"refused: {step.note}")
-    before = read_values(device, step.reads)
+    if before is None:
+        before = read_values(device, step.reads)
     outcome = Outcome(False, before=before)
     for command in step.commands:
         result = run(device, command)
@@ -98,12 +100,13 @@ def apply_step(device: Any, step: Step) -> Outcome:
         outcome.applied = True
         outcome.why = "screen opened; the customer must finish on the phone" if step.kind == "guided" else "done"
     outcome.after = read_values(device, step.reads)
-    if step.kind == "auto" and step.undo is not None and outcome.results:
-        outcome.undo = step.undo(before)  # also after a partial failure: the commands that ran are undone
+    if outcome.results:
+        outcome.undo = step.undo_commands(before)  # also after a partial failure: the commands that ran
     return outcome
 
 
 def run_undo(device: Any, commands: list[str]) -> tuple[bool, list[CommandResult], str]:
+    """Run restore commands built by the registry (never ones read from a file), stopping at a refusal."""
     results: list[CommandResult] = []
     for command in commands:
         r = run(device, command)

@@ -43,7 +43,7 @@ def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:P
         log: Annotated[Path | None, typer.Option("--log", help="Audit log file (JSON Lines; default "
                                                  "droidcheck-fix-<serial>-<UTC time>.jsonl here).")] = None,
         undo: Annotated[Path | None, typer.Option("--undo", help="Restore the values a previous fix log "
-                                                  "recorded.")] = None,
+                                                  "recorded (asks first unless --yes).")] = None,
         output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the re-check result "
                                                     "(JSON, with 'changes') here.")] = None,
         settle: Annotated[float | None, typer.Option("--settle", min=0, help="Seconds to wait before the "
@@ -58,12 +58,12 @@ def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:P
     if undo is not None and (dry_run or only):
         raise typer.BadParameter("--undo cannot be combined with --dry-run or --only", param_hint="--undo")
     if undo is not None:
-        _undo(undo, adb, serial, log)
+        _undo(undo, adb, serial, log, yes)
         return
     device, entry, chosen, address = _connect(adb, serial)
     check = _checker(device, entry, address)
     result = check()
-    audit = None if dry_run else AuditLog(log or default_log_path(chosen))
+    audit = None if dry_run else AuditLog(log or default_log_path(chosen), mode="fix", serial=chosen)
     from droidcheck.fix.session import run_fix
 
     try:
@@ -74,7 +74,7 @@ def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:P
     finally:
         if audit is not None:
             audit.close()
-    if audit is not None and run.records:
+    if audit is not None and audit.started:
         print(f"audit log: {audit.path}")
     if output is not None and run.result_after is not None:
         _write_json(run.result_after, output)
@@ -99,23 +99,24 @@ def _write_json(result: dict[str, Any], path: Path) -> None:
     print(f"wrote {path}", file=sys.stderr)
 
 
-def _undo(path: Path, adb: str | None, serial: str | None, log: Path | None) -> None:
+def _undo(path: Path, adb: str | None, serial: str | None, log: Path | None, yes: bool) -> None:
     from droidcheck.errors import InputError
     from droidcheck.fix.audit import AuditLog, default_log_path, read_log
-    from droidcheck.fix.session import run_undo_log
+    from droidcheck.fix.undo import log_serial, run_undo_file, show
 
     records = read_log(path)
-    serials = {r.get("serial") for r in records}
-    logged = next(iter(serials)) if len(serials) == 1 else None
+    logged = log_serial(records)
     if serial and logged and serial != logged:
-        raise InputError(f"{path} records changes to {logged}, not {serial}")
+        raise InputError(f"{path} records changes to {show(logged)}, not {serial}")
     device, _entry, chosen, _address = _connect(adb, serial or logged)
-    audit = AuditLog(log or default_log_path(chosen, prefix="droidcheck-undo"))
+    audit = AuditLog(log or default_log_path(chosen, prefix="droidcheck-undo"), mode="undo", serial=chosen)
     try:
-        code = run_undo_log(records, device, chosen, log=audit, say=print)
+        code = run_undo_file(records, device, chosen, audit=audit, say=print,
+                             confirm=(lambda _q: True) if yes else (lambda q: typer.confirm(q, default=False)))
     finally:
         audit.close()
-    print(f"audit log: {audit.path}")
+    if audit.started:
+        print(f"audit log: {audit.path}")
     raise typer.Exit(code)
 
 

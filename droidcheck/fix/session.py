@@ -1,4 +1,4 @@
-"""One ``droidcheck fix`` run: check, plan, ask, apply, re-check, report; and ``--undo``.
+"""One ``droidcheck fix`` run: check, plan, ask, record, apply, record, re-check, report (``--undo``: ``undo``).
 
 Kept apart from the CLI so it can be driven by a library caller with its own ``confirm`` and ``say``.
 """
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from droidcheck.fix.apply import Outcome, apply_step, read_values, run_undo
+from droidcheck.fix.apply import Outcome, apply_step, read_values
 from droidcheck.fix.audit import AuditLog, change_entry
 from droidcheck.fix.plan import PlannedFix, plan_fixes
 
@@ -47,11 +47,20 @@ def describe(p: PlannedFix) -> list[str]:
     return lines
 
 
-def _record(serial: str, p: PlannedFix, outcome: Outcome | None, why: str) -> dict[str, Any]:
+def _intent(serial: str, n: int, p: PlannedFix, before: dict[str, str]) -> dict[str, Any]:
+    """What is about to change, with the values ``fix --undo`` would put back: written before the change."""
+    s = p.step
+    return {"record": "intent", "n": n, "serial": serial, "mode": "fix", "fix": s.action, "kind": s.kind,
+            "summary": s.summary, "package": s.package, "commands": list(s.commands), "before": before,
+            "restore": s.recorded(before)}
+
+
+def _record(serial: str, n: int, p: PlannedFix, outcome: Outcome | None, why: str) -> dict[str, Any]:
     s = p.step
     o = outcome or Outcome(False)
-    return {"serial": serial, "mode": "fix", "fix": s.action, "kind": s.kind, "summary": s.summary,
-            "findings": p.findings, "commands": list(s.commands), "reads": dict(s.reads),
+    return {"record": "result", "n": n, "serial": serial, "mode": "fix", "fix": s.action, "kind": s.kind,
+            "summary": s.summary, "findings": p.findings, "package": s.package, "restore": s.recorded(o.before),
+            "commands": list(s.commands), "reads": dict(s.reads),
             "outputs": [{"command": r.command, "rc": r.rc, "output": r.output} for r in o.results],
             "before": o.before, "after": o.after, "applied": o.applied, "why": why,
             "reversible": bool(o.undo), "undo": o.undo,
@@ -83,15 +92,20 @@ def run_fix(result: dict[str, Any], device: Any, serial: str, *, recheck: Rechec
         say("Dry run: nothing was changed on the phone.")
         return run
 
+    if log is not None:
+        log.start()  # the log must exist before anything changes: a failure here changes nothing (exit 2)
     guided_opened = False
-    for p in planned:
+    for n, p in enumerate(planned, 1):
         if p.step.kind == "refused":
-            rec = _record(serial, p, None, f"refused: {p.step.note}")
+            rec = _record(serial, n, p, None, f"refused: {p.step.note}")
         elif not confirm(f"Apply '{p.step.action}'?"):
-            rec = _record(serial, p, None, "declined")
+            rec = _record(serial, n, p, None, "declined")
         else:
-            outcome = apply_step(device, p.step)
-            rec = _record(serial, p, outcome, outcome.why)
+            before = read_values(device, p.step.reads)
+            if log is not None:
+                log.write(_intent(serial, n, p, before))
+            outcome = apply_step(device, p.step, before)
+            rec = _record(serial, n, p, outcome, outcome.why)
             guided_opened |= outcome.applied and p.step.kind == "guided"
             say(f"{'applied' if outcome.applied else 'NOT applied'}: {p.step.action} – {outcome.why}")
             if outcome.applied and p.step.instruction:
@@ -135,43 +149,3 @@ def _show_before_after(planned: list[PlannedFix], before: dict[str, Any], after:
         mark = "fixed" if a == "pass" and b in ("fail", "warn") else ("still " + a if a == b else "now " + a)
         say(f"  {rule:34} {b:>7} -> {a:<7} {mark}{'' if rule in targeted else '  (side effect)'}")
     say(f"verdict: {before['verdict']['status']} -> {after['verdict']['status']}")
-
-
-# -- undo ------------------------------------------------------------------------------------------------
-
-def run_undo_log(records: list[dict[str, Any]], device: Any, serial: str, *, log: AuditLog | None,
-                 say: Say) -> int:
-    """Undo the applied, reversible fixes of a log (newest first); say which cannot be undone."""
-    fixes = [r for r in records if r.get("mode", "fix") == "fix" and (r.get("applied") or r.get("undo"))]
-    if not fixes:
-        say("The log records no change to undo.")
-        return 0
-    failed = False
-    for rec in reversed(fixes):
-        name = rec.get("fix", "?")
-        if rec.get("kind") == "guided":
-            say(f"cannot undo {name}: droidcheck only opened a settings screen; whatever the customer changed "
-                "there must be changed back by hand")
-            continue
-        commands = list(rec.get("undo") or [])
-        if not commands:
-            say(f"nothing to undo for {name}: the value before was already the fixed one "
-                f"({_values(rec.get('before'))})" if rec.get("before") else f"cannot undo {name}: not reversible")
-            continue
-        ok, results, why = run_undo(device, commands)
-        reads = dict(rec.get("reads") or {})
-        entry = {"serial": serial, "mode": "undo", "fix": name, "kind": "auto", "summary": f"undo {name}",
-                 "findings": rec.get("findings", []), "commands": commands,
-                 "outputs": [{"command": r.command, "rc": r.rc, "output": r.output} for r in results],
-                 "before": rec.get("after", {}), "after": read_values(device, reads) if reads else {},
-                 "restored_to": rec.get("before", {}), "applied": ok, "why": why,
-                 "reversible": False, "undo": []}
-        if log:
-            log.write(entry)
-        say(f"{'undone' if ok else 'NOT undone'}: {name} – {why} (back to {_values(rec.get('before'))})")
-        failed |= not ok
-    return 1 if failed else 0
-
-
-def _values(values: dict[str, str] | None) -> str:
-    return ", ".join(f"{k}={v}" for k, v in (values or {}).items()) or "-"

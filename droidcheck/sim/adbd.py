@@ -127,6 +127,8 @@ class SimPhone:
         self.server: asyncio.base_events.Server | None = None
         self.connections: set[DeviceConnection] = set()
         self.commands_run = 0  # device commands started, across every connection and stream
+        #: Every command line a shell or exec service was opened with, in order (tests check what a host sent).
+        self.shell_log: list[str] = []
         self.disconnect_fired = False
         self.stalled = False
         self.opens = 0  # services opened (for tests and benchmarks)
@@ -379,6 +381,7 @@ class DeviceConnection:
 
     async def _shell(self, stream: Stream, command: str, v2: bool, stderr: bool = True) -> None:
         """Run ``command`` through the interpreter, streaming output as each statement finishes."""
+        self.phone.shell_log.append(command)
         pending: list[tuple[int, bytes]] = []
 
         async def emit(fd: int, data: bytes) -> None:
