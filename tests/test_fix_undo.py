@@ -329,3 +329,40 @@ def test_a_result_without_its_intent_is_refused(adb_server, sim_phone, tmp_path)
     proc = fix_cli(adb_server, serial, "--undo", str(log), "--yes", "--log", str(tmp_path / "u.jsonl"))
     assert proc.returncode == 2 and "without the intent record" in proc.stderr
     assert sim_phone.phone(serial).profile.zen_mode == 0
+
+
+def test_phone_text_in_the_log_is_redacted(adb_server, sim_phone, tmp_path):
+    said = "Done. Call +44 7700 900123 if it fails; your code is 482913\n"
+    serial = sim_phone(DND, raw={"cmd notification set_dnd off": said})
+    log = tmp_path / "fix.jsonl"
+    proc = fix_cli(adb_server, serial, "--yes", "--settle", "0", "--log", str(log))
+    assert "applied: dnd_off" in proc.stdout, proc.stdout + proc.stderr  # (the raw answer changes nothing)
+    text = log.read_text()
+    assert "Done. Call" in text and "7700 900123" not in text and "482913" not in text
+
+
+# -- the registry's own rules, without a phone -----------------------------------------------------------
+
+@pytest.mark.parametrize("name, ok", [
+    ("com.google.android.apps.messaging", True), ("a.b", True), ("in.amazon.mShop_2.x", True),
+    ("com", False), ("com.", False), (".com.x", False), ("com..x", False), ("com.1x", False), ("1com.x", False),
+    ("com.x\n", False), ("com.x;reboot", False), ("com.x reboot", False), ("com.$(reboot)", False),
+    ("com.é.x", False), ("a." + "b" * 300, False), (None, False), (42, False),
+])
+def test_package_grammar(name, ok):
+    from droidcheck.fix.actions import safe_package
+
+    assert safe_package(name) == (name if ok else None)
+
+
+def test_recorded_values_must_be_in_their_domain():
+    from droidcheck.fix.actions import REGISTRY
+    from droidcheck.fix.undo import check_values
+
+    spec = REGISTRY["amazon_background_allow"].restore
+    assert spec is not None
+    assert check_values(spec, {"appops_mode": "ignore", "standby_bucket": 45}) is None
+    assert check_values(spec, {}) is None
+    for bad in ({"appops_mode": "allow; reboot"}, {"standby_bucket": 11}, {"standby_bucket": "45"},
+                {"standby_bucket": 45.0}, {"standby_bucket": True}, {"appops_mode": None}, {"other": 1}, [], "x"):
+        assert check_values(spec, bad) is not None, bad
