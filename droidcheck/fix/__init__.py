@@ -2,7 +2,8 @@
 
 Modules: ``actions`` (the registry: what each fix changes and the commands per Android version),
 ``plan`` (check result → fixes that apply), ``apply`` (run commands, detect refusals), ``audit`` (JSON
-Lines log, ``result["changes"]`` entries), ``session`` (one run, and ``--undo``), ``commands`` (the CLI).
+Lines log written before and after each change, ``result["changes"]`` entries), ``session`` (one run),
+``undo`` (``--undo``: validate a log against the registry, then restore), ``commands`` (the CLI).
 
 Commands and version gates (AOSP sources checked; simulated in ``droidcheck.sim.render``):
 
