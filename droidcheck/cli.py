@@ -37,10 +37,12 @@ def _err(message: str, hint: str | None = None) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from droidcheck.report.safe_text import safe
+
     console = Console(stderr=True)
-    console.print(Text("error: ", style="bold red") + Text(message))
+    console.print(Text("error: ", style="bold red") + safe(message, multiline=True))  # may quote phone text
     if hint:
-        console.print(Text("hint: ", style="bold cyan") + Text(hint))
+        console.print(Text("hint: ", style="bold cyan") + safe(hint, multiline=True))
 
 
 def _guard(fn):
@@ -106,7 +108,9 @@ def devices(adb: AdbOpt = None,
 
     address = resolve_address(adb)
     if connect:
-        print(connect_tcp(address, connect))
+        from droidcheck.report.safe_text import clean
+
+        print(clean(connect_tcp(address, connect)))
     entries = describe_devices(address, list_devices(address))
     if json_out:
         import json
@@ -133,8 +137,10 @@ def _read(adb: str | None, serial: str | None, progress: bool = True):
     if progress and sys.stderr.isatty():
         from rich.console import Console
 
+        from droidcheck.report.safe_text import safe
+
         console = Console(stderr=True)
-        say = lambda msg: console.print(f"[dim]… {msg}[/dim]")  # noqa: E731
+        say = lambda msg: console.print(safe(f"… {msg}", "dim"))  # noqa: E731
     return read_device(device, serial=entry.serial, adb_server=str(address), transport=entry.transport,
                        progress=say)
 
@@ -514,10 +520,12 @@ def history(db: DbOpt = None, limit: Annotated[int, typer.Option("--limit", help
     from rich.console import Console
     from rich.table import Table
 
+    from droidcheck.report.safe_text import safe
+
     table = Table("run", "started", "finished", "devices", "passed", "failed", "incomplete", "not ready", "exit")
-    for r in runs:
-        table.add_row(r["id"], r["started"], r["finished"] or "", *(str(r[k]) for k in (
-            "total", "passed", "failed", "incomplete", "not_ready", "exit_code")))
+    for r in runs:  # the database is a file anyone could have edited: its text is shown, never interpreted
+        table.add_row(*(safe(r[k] if r[k] is not None else "") for k in (
+            "id", "started", "finished", "total", "passed", "failed", "incomplete", "not_ready", "exit_code")))
     Console().print(table if runs else "no fleet runs recorded yet")
 
 
@@ -528,6 +536,7 @@ def diff(run_a: Annotated[str | None, typer.Argument(help="Older run id (or pref
          db: DbOpt = None, json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Compare two fleet runs (default: the last two): devices newly failing, fixed, appeared, vanished."""
     from droidcheck.fleet.history import default_db, diff_runs
+    from droidcheck.report.safe_text import clean
 
     d = diff_runs(db or default_db(), run_a, run_b)
     if json_out:
@@ -535,7 +544,7 @@ def diff(run_a: Annotated[str | None, typer.Argument(help="Older run id (or pref
 
         print(json.dumps(d, indent=2))
         return
-    print(f"{d['run_a']} → {d['run_b']}")
+    print(clean(f"{d['run_a']} → {d['run_b']}"))
     for title, key in (("newly failing", "newly_failing"), ("fixed", "fixed"), ("changed", "changed"),
                        ("appeared", "appeared"), ("vanished", "vanished")):
         items = d[key]
@@ -543,7 +552,7 @@ def diff(run_a: Annotated[str | None, typer.Argument(help="Older run id (or pref
         for item in items:
             extra = item.get("causes") or item.get("causes_after") or item.get("causes_before") or []
             state = f"{item['before']} → {item['after']}" if "before" in item else item["status"]
-            print(f"  {item['key']}  {state}{'  ' + ', '.join(extra) if extra else ''}")
+            print(clean(f"  {item['key']}  {state}{'  ' + ', '.join(map(str, extra)) if extra else ''}"))
 
 
 # -- simulator / demo ------------------------------------------------------------------------------

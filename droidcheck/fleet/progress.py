@@ -51,6 +51,8 @@ class LiveProgress(Progress):
         from rich.table import Table
         from rich.text import Text
 
+        from droidcheck.report.safe_text import safe
+
         style = {"queued": "dim", "reading": "cyan", "evaluating": "magenta", "done": "green", "failed": "red"}
         with self._lock:
             rows = list(self._rows.values())
@@ -63,7 +65,7 @@ class LiveProgress(Progress):
         shown = (active + recent)[: self.MAX_ROWS]
         table = Table("device", "stage", "", box=None, pad_edge=False)
         for label, stage, note, _t in shown:
-            table.add_row(label, Text(stage, style=style.get(stage, "")), note)
+            table.add_row(safe(label), Text(stage, style=style.get(stage, "")), safe(note))
         return Group(head, table)
 
     def __enter__(self) -> Progress:

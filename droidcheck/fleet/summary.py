@@ -56,9 +56,13 @@ def render_summary(summary: dict[str, Any], run_dir: Path, console: Any = None) 
     from rich.table import Table
     from rich.text import Text
 
+    from droidcheck.report.safe_text import safe
+
     console = console or Console()
     style = {PASSED: "green", FAILED: "red", INCOMPLETE: "yellow", NOT_READY: "yellow"}
-    table = Table(title=f"Fleet run {summary['run_id']}", title_justify="left")
+    # every cell is a Text: models, serials, labels and problems come from phones and run files, and rich
+    # would read "[/]" in them as markup (MarkupError, no summary) and pass ESC sequences to the terminal
+    table = Table(title=safe(f"Fleet run {summary['run_id']}"), title_justify="left")
     for col in ("device", "server", "model", "status", "most likely cause / what to do"):
         table.add_column(col, overflow="fold")
     for d in summary["devices"]:
@@ -68,19 +72,19 @@ def render_summary(summary: dict[str, Any], run_dir: Path, console: Any = None) 
             why = "; ".join((d.get("problems") or [])[:2])
         else:
             why = (d.get("cause_titles") or ["none"])[0]
-        table.add_row(d.get("label") or d["serial"], d["server"], d.get("model") or "",
-                      Text(d["status"], style=style[d["status"]]), why)
+        table.add_row(safe(d.get("label") or d["serial"]), safe(d["server"]), safe(d.get("model") or ""),
+                      Text(d["status"], style=style[d["status"]]), safe(why))
     console.print(table)
     c = summary["counts"]
     console.print(f"{c['total']} device(s): " + ", ".join(f"{c[s]} {s}" for s in STATUS_ORDER))
     if summary["common_causes"]:
         causes = Table("cause", "devices", title="Most common causes across the fleet", title_justify="left")
         for item in summary["common_causes"][:10]:
-            causes.add_row(f"{item['title']} ({item['rule']})", str(item["devices"]))
+            causes.add_row(safe(f"{item['title']} ({item['rule']})"), str(item["devices"]))
         console.print(causes)
     for server, err in summary.get("server_errors", {}).items():
-        console.print(Text(f"server {server} did not answer: {err}", style="yellow"))
+        console.print(safe(f"server {server} did not answer: {err}", "yellow"))
     if summary["not_checked"]:
-        console.print(Text(f"{len(summary['not_checked'])} planned device(s) not checked yet: "
-                           f"droidcheck fleet --resume {run_dir}", style="yellow"))
-    console.print(Text(f"results: {run_dir}", style="dim"))
+        console.print(safe(f"{len(summary['not_checked'])} planned device(s) not checked yet: "
+                           f"droidcheck fleet --resume {run_dir}", "yellow"))
+    console.print(safe(f"results: {run_dir}", "dim"))

@@ -59,15 +59,16 @@ def _print_table(rows: list[dict[str, str]], items: list[Any]) -> None:
     from rich.table import Table
 
     from droidcheck.report.redact import redact_text
+    from droidcheck.report.safe_text import safe
 
     style = {"fail": "bold red", "warn": "yellow", "pass": "green", "error": "magenta"}
     table = Table(title="Re-check", show_lines=False)
     for col in ("file", "device", "verdict", "first cause"):
         table.add_column(col)
-    for row, item in zip(rows, items, strict=True):
+    for row, item in zip(rows, items, strict=True):  # file names, models and errors are shown, never interpreted
         cause = row["first_cause"] + (f" ({item.hint})" if item.error and item.hint else "")
-        table.add_row(row["file"], redact_text(row["device"]), f"[{style.get(row['verdict'], '')}]"
-                      f"{row['verdict']}[/]", cause)
+        table.add_row(safe(row["file"]), safe(redact_text(row["device"])),
+                      safe(row["verdict"], style.get(row["verdict"], "")), safe(cause))
     Console().print(table)
 
 

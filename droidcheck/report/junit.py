@@ -44,9 +44,22 @@ def _suite(result: dict[str, Any]) -> ET.Element:
     return suite
 
 
+def _xml_safe(root: ET.Element) -> None:
+    """ElementTree writes ESC, BEL or NUL as they are, and the document no longer parses: phone text in
+    names, evidence and problems is cleaned to what XML 1.0 can hold."""
+    from droidcheck.report.safe_text import xml_text
+
+    for el in root.iter():
+        for k, v in el.attrib.items():
+            el.set(k, xml_text(v))
+        if el.text:
+            el.text = xml_text(el.text)
+
+
 def to_junit(results: list[dict[str, Any]]) -> str:
     root = ET.Element("testsuites", name="droidcheck")
     for r in results:
         root.append(_suite(r))
+    _xml_safe(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

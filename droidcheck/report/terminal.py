@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from droidcheck.report.format import area_title, evidence_text, findings_by_area
+from droidcheck.report.safe_text import clean, clean_tree
 
 STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yellow"),
                 "unknown": ("? UNKNOWN", "magenta"), "pass": ("✓ pass", "green"), "skip": ("– skip", "dim"),
@@ -29,7 +30,7 @@ def _device_line(result: dict[str, Any]) -> str:
     name = " ".join(x for x in (d.get("maker"), d.get("model")) if x) or "unknown phone"
     android = f"Android {d['android_release']} (API {d['sdk']})" if d.get("sdk") else "Android version unknown"
     patch = f", patch {d['security_patch']}" if d.get("security_patch") else ""
-    return f"{name} · {android}{patch} · serial {d.get('serial') or '?'}"
+    return clean(f"{name} · {android}{patch} · serial {d.get('serial') or '?'}")  # one line, whatever the phone says
 
 
 def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> Group:
@@ -49,6 +50,7 @@ def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> 
 
 def render(result: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
+    result = clean_tree(result)  # phone text (models, operator and service names…) must not drive the terminal
     verdict = result["verdict"]["status"]
     vtext, vstyle = VERDICT_TEXT.get(verdict, (verdict, "bold"))
     captured = result.get("captured_at", "")

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from droidcheck.report.safe_text import clean_tree, safe
 from droidcheck.watch.timeline import Timeline
 
 _STYLE = {"reached": "green", "not_reached": "red", "not_observable": "yellow", "unreadable": "yellow",
@@ -29,12 +30,12 @@ class LiveLog:
     def __call__(self, event: str, tl: Timeline) -> None:
         if event == "start":
             self.console.print(Text("Ask the customer to press \"Resend OTP\" in Amazon NOW.", style="bold cyan"))
-            self.console.print(f"[dim]watching {tl.sms_app or 'any SMS app'} on Android API "
-                               f"{tl.sdk if tl.sdk is not None else '?'} from {_clock(tl.start)}…[/dim]")
+            self.console.print(safe(f"watching {tl.sms_app or 'any SMS app'} on Android API "
+                                    f"{tl.sdk if tl.sdk is not None else '?'} from {_clock(tl.start)}…", "dim"))
             for st in tl.stages.values():
                 if st.status == "not_observable":
-                    self.console.print(f"  ? {st.label}: not observable on Android API {tl.sdk} — {st.detail}",
-                                       markup=False, highlight=False)
+                    self.console.print(safe(f"  ? {st.label}: not observable on Android API {tl.sdk} — "
+                                            f"{st.detail}"), highlight=False)
             return
         if event == "poll":
             return
@@ -46,26 +47,27 @@ class LiveLog:
         style = _STYLE.get(st.status, "")
         self.console.print(Text(f"  {_MARK.get(st.status, '')}", style=style), end="")
         line = f" {_clock(st.at)} (+{max(st.at - tl.start, 0.0):.1f} s) {st.label} — {st.detail}"
-        self.console.print(line, markup=False, highlight=False)
+        self.console.print(safe(line), highlight=False)
 
 
 def render_outcome(result: dict[str, Any], console: Console) -> None:
     """The final timeline and verdict from the JSON document (so terminal and JSON never disagree)."""
+    result = clean_tree(result)  # sender, app and channel names come from the phone
     table = Table("stage", "status", "time", "after", "detail", title="SMS timeline")
     for st in result["stages"]:
         status = st["status"]
         label = {"not_observable": f"not observable on Android {result['device'].get('android_release') or '?'}",
                  "not_reached": "not reached", "unreadable": "could not be read"}.get(status, status)
-        table.add_row(st["label"], Text(label, style=_STYLE.get(status, "")),
-                      (st["at"] or "")[11:19], f"+{st['after_s']} s" if st["after_s"] is not None else "",
-                      st["detail"])
+        table.add_row(safe(st["label"]), Text(label, style=_STYLE.get(status, "")),
+                      safe((st["at"] or "")[11:19]), f"+{st['after_s']} s" if st["after_s"] is not None else "",
+                      safe(st["detail"], multiline=True))
     console.print(table)
     v = result["verdict"]
     console.print(Text(f"Verdict ({v['evidence']}): ", style="bold") + Text(v["summary"]))
     if result.get("sender"):
-        console.print(f"sender: {result['sender']}")
+        console.print(safe(f"sender: {result['sender']}"))
     for note in v["notes"]:
-        console.print(f"[dim]note: {note}[/dim]")
+        console.print(safe(f"note: {note}", "dim", multiline=True))
     if v["findings"]:
         console.print(Text("Related findings on this phone:", style="bold"))
         for f in v["findings"]:
@@ -74,5 +76,6 @@ def render_outcome(result: dict[str, Any], console: Console) -> None:
                 console.print(f"      → {step}", markup=False, highlight=False)
     others = [r for r in v["rules"] if r not in {f["rule"] for f in v["findings"]}]
     if others:
-        console.print("Rules to look at: " + ", ".join(others) + "  (droidcheck rules explain ID)")
-    console.print(f"[dim]ended by {result['ended_by']} after {result['duration_s']} s, {result['polls']} polls[/dim]")
+        console.print(safe("Rules to look at: " + ", ".join(others) + "  (droidcheck rules explain ID)"))
+    console.print(safe(f"ended by {result['ended_by']} after {result['duration_s']} s, {result['polls']} polls",
+                       "dim"))
