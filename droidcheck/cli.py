@@ -481,6 +481,7 @@ def fleet(inventory: Annotated[Path | None, typer.Option("--inventory", help="La
     """
     if fmt not in ("terminal", "json", "junit"):
         raise typer.BadParameter("choose terminal, json or junit", param_hint="--format")
+    from droidcheck.errors import InputError
     from droidcheck.fleet.api import FleetRequest, run_fleet
     from droidcheck.fleet.inventory import load_inventory
     from droidcheck.fleet.progress import make_progress
@@ -501,6 +502,10 @@ def fleet(inventory: Annotated[Path | None, typer.Option("--inventory", help="La
         from droidcheck.fleet.summary import render_summary
 
         render_summary(outcome.summary, outcome.run_dir)
+    if outcome.history_error is not None:
+        err = outcome.history_error
+        raise InputError(f"the history was not recorded (the run itself is complete, exit code "
+                         f"{outcome.exit_code}, in {outcome.run_dir}): {err.message}", err.hint)
     raise typer.Exit(outcome.exit_code)
 
 

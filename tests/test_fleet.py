@@ -133,11 +133,10 @@ def test_fleet_checks_every_phone_on_three_servers(lab: Lab, tmp_path: Path, wor
     lines = read_lines(run)
     assert Counter(line["key"] for line in lines) == Counter(set(lab.phones))
     healthy = next(k for k, p in lab.phones.items() if p.name not in lab.broken)
-    from droidcheck.fleet.store import safe_name
-
-    result = json.loads((run / "devices" / safe_name(healthy) / "result.json").read_text())
+    folder = run / "devices" / manifest["folders"][healthy]
+    result = json.loads((folder / "result.json").read_text())
     assert result["redacted"] is True
-    saved = json.loads((run / "devices" / safe_name(healthy) / "snapshot.json").read_text())
+    saved = json.loads((folder / "snapshot.json").read_text())
     assert saved["meta"]["redacted"] is True
     settings = next(o["stdout"] for o in saved["outputs"] if o["probe"] == "settings_secure")
     assert "bluetooth_name=[redacted]" in settings and "sms_default_application=" in settings

@@ -46,6 +46,8 @@ class FleetOutcome:
     summary: dict[str, Any]
     checked: int
     wall_s: float
+    #: Why the run could not be added to the history (a damaged --db); the run itself is complete.
+    history_error: InputError | None = None
 
     @property
     def exit_code(self) -> int:
@@ -150,8 +152,12 @@ def run_fleet(req: FleetRequest, progress: Progress | None = None) -> FleetOutco
     store.save_manifest()
     summary = build_summary(store)
     write_reports(store, summary)
-    if req.record_history:
-        from droidcheck.fleet.history import default_db, record_run
+    history_error = None
+    if req.record_history:  # last: a history that cannot be written must not cost the run its reports
+        from droidcheck.fleet.history import HistoryError, default_db, record_run
 
-        record_run(req.db or default_db(), summary, run_dir)
-    return FleetOutcome(run_dir, summary, len(targets), round(time.monotonic() - t0, 3))
+        try:
+            record_run(req.db or default_db(), summary, run_dir)
+        except HistoryError as exc:
+            history_error = exc
+    return FleetOutcome(run_dir, summary, len(targets), round(time.monotonic() - t0, 3), history_error)

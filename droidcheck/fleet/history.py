@@ -1,13 +1,18 @@
 """Fleet history in SQLite (stdlib): one row per run, one per device result; and diffs between runs.
 
 A resumed or retried run keeps its id; its rows are replaced with the run directory's final state.
+
+The database is a file a user points ``--db`` at: a damaged, truncated or foreign one (not SQLite, or
+SQLite without droidcheck's tables) is a :class:`HistoryError` naming it, never a traceback, and reading
+it (``history``, ``diff``) never writes to it.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +37,73 @@ def default_db() -> Path:
     return Path(platformdirs.user_data_dir("droidcheck")) / "history.sqlite"
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=10)
-    con.row_factory = sqlite3.Row
-    con.execute("PRAGMA foreign_keys = ON")
-    con.executescript(SCHEMA)
-    return con
+COLUMNS = {"runs": ("id", "started", "finished", "run_dir", "total", "passed", "failed", "incomplete",
+                    "not_ready", "exit_code"),
+           "device_results": ("run_id", "device_key", "server", "serial", "model", "status", "verdict",
+                              "likely_causes", "exit_code")}
+_HINT = "Point --db at a droidcheck history database, or at a new file to start one."
+
+
+class HistoryError(InputError):
+    """The history database cannot be read or written."""
+
+
+@contextmanager
+def _guarded(db: Path) -> Iterator[None]:
+    """sqlite3 errors (not a database, malformed pages, missing tables or columns, a locked or read-only
+    file) and unreadable stored values become one clear error naming the database."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise HistoryError(f"the fleet history database {db} cannot be used: {exc}", _HINT) from None
+    except (ValueError, TypeError) as exc:  # a stored value droidcheck did not write (causes not JSON…)
+        raise HistoryError(f"the fleet history database {db} holds a value droidcheck did not write: {exc}",
+                           _HINT) from None
+    except OSError as exc:
+        raise HistoryError(f"the fleet history database {db} cannot be used: {exc.strerror or exc}",
+                           _HINT) from None
+
+
+def connect(path: Path, *, write: bool = True) -> sqlite3.Connection:
+    """An open history database with droidcheck's tables checked. ``write=False`` opens it read-only and
+    never creates anything (``history`` and ``diff`` must not change a file they are only shown)."""
+    if write:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=10)
+    else:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    try:
+        con.row_factory = sqlite3.Row
+        con.execute("PRAGMA foreign_keys = ON")
+        _check_schema(con, path, create=write)
+        return con
+    except BaseException:
+        con.close()
+        raise
+
+
+def _check_schema(con: sqlite3.Connection, path: Path, *, create: bool) -> None:
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if create and not tables & set(COLUMNS):
+        con.executescript(SCHEMA)
+        tables |= set(COLUMNS)
+    for table, columns in COLUMNS.items():
+        have = [r[1] for r in con.execute(f"PRAGMA table_info({table})")] if table in tables else []
+        if tuple(have) != columns:
+            raise HistoryError(f"{path} is not a droidcheck fleet history database (table {table!r} "
+                               f"{'has other columns' if have else 'is missing'})", _HINT)
+    pages, page_size = (con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size"))
+    if path.is_file() and pages * page_size > path.stat().st_size:  # cut short: SQLite notices only the
+        raise HistoryError(f"{path} is damaged: it is shorter than its own header says "  # pages it reads
+                           f"({path.stat().st_size} of {pages * page_size} bytes)", _HINT)
 
 
 def record_run(db: Path, summary: dict[str, Any], run_dir: Path) -> None:
+    with _guarded(db):
+        _record_run(db, summary, run_dir)
+
+
+def _record_run(db: Path, summary: dict[str, Any], run_dir: Path) -> None:
     c = summary["counts"]
     with closing(connect(db)) as con, con:
         con.execute("DELETE FROM device_results WHERE run_id = ?", (summary["run_id"],))
@@ -62,7 +124,7 @@ def _exit(status: str) -> int:
 def list_runs(db: Path, limit: int = 50) -> list[dict[str, Any]]:
     if not db.exists():
         return []
-    with closing(connect(db)) as con:
+    with _guarded(db), closing(connect(db, write=False)) as con:
         rows = con.execute("SELECT * FROM runs ORDER BY started DESC, id DESC LIMIT ?", (limit,)).fetchall()
     return [dict(r) for r in rows]
 
@@ -80,14 +142,26 @@ def _resolve(con: sqlite3.Connection, run: str) -> str:
 
 def _devices(con: sqlite3.Connection, run_id: str) -> dict[str, dict[str, Any]]:
     rows = con.execute("SELECT * FROM device_results WHERE run_id = ?", (run_id,)).fetchall()
-    return {r["device_key"]: dict(r) | {"likely_causes": json.loads(r["likely_causes"] or "[]")} for r in rows}
+    return {str(r["device_key"]): dict(r) | {"likely_causes": _causes(r["likely_causes"])} for r in rows}
+
+
+def _causes(raw: Any) -> list[str]:
+    causes = json.loads(raw or "[]")
+    if not isinstance(causes, list) or not all(isinstance(c, str) for c in causes):
+        raise ValueError(f"likely causes {raw!r} are not a list of rule ids")
+    return causes
 
 
 def diff_runs(db: Path, run_a: str | None = None, run_b: str | None = None) -> dict[str, Any]:
     """Devices that newly fail, got fixed, appeared and vanished between two runs (default: the last two)."""
     if not db.exists():
         raise InputError(f"no fleet history at {db}", "Run 'droidcheck fleet' first.")
-    with closing(connect(db)) as con:
+    with _guarded(db):
+        return _diff_runs(db, run_a, run_b)
+
+
+def _diff_runs(db: Path, run_a: str | None, run_b: str | None) -> dict[str, Any]:
+    with closing(connect(db, write=False)) as con:
         if run_a is None or run_b is None:
             ids = [r["id"] for r in con.execute("SELECT id FROM runs ORDER BY started DESC, id DESC LIMIT 2")]
             if run_a is None and run_b is None:

@@ -2,11 +2,17 @@
 
 Layout::
 
-    RUN_DIR/manifest.json                  run id, start time, servers, devices planned
+    RUN_DIR/manifest.json                  run id, start time, servers, devices planned, and
+                                           "folders": device key → its folder under devices/
     RUN_DIR/results.jsonl                  one line per finished device, appended, flushed and fsynced
-    RUN_DIR/devices/<safe key>/result.json the full (redacted) result
-    RUN_DIR/devices/<safe key>/snapshot.json
+    RUN_DIR/devices/<folder>/result.json   the full (redacted) result
+    RUN_DIR/devices/<folder>/snapshot.json
     RUN_DIR/summary.json, junit.xml        written at the end
+
+A folder name is a readable prefix of the device key plus a hash of the whole key (:func:`folder_name`):
+serials such as ``R58:X``, ``R58/X`` and ``R58_X`` read alike once made file-name safe, and a serial can be
+longer than a file name may be. Everything that opens a run (resume, retry, the summary) goes through the
+manifest's mapping; a run written before the mapping existed keeps its old names (:func:`safe_name`).
 
 ``results.jsonl`` is the source of truth: per-device files are written first (atomically, via rename),
 then the line is appended, so a line never points at a missing file. A kill can at worst leave a torn
@@ -16,6 +22,7 @@ line wins.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,6 +34,10 @@ from typing import Any
 
 MANIFEST = "manifest.json"
 RESULTS = "results.jsonl"
+#: What a device's status may be in results.jsonl (``droidcheck.fleet.runner`` names them).
+STATUSES = ("passed", "failed", "incomplete", "not ready")
+_PREFIX_CHARS = 40
+_FOLDER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,79}$")
 
 
 def utc_now() -> str:
@@ -39,7 +50,18 @@ def device_key(server: str, serial: str) -> str:
 
 
 def safe_name(key: str) -> str:
+    """The folder name runs used before :func:`folder_name` (not unique: kept to read those runs)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("_") or "device"
+
+
+def folder_name(key: str) -> str:
+    """A device's folder: unique (a hash of the whole key) and bounded (≤ 53 characters), readable (the
+    serial's end, where it differs from its neighbours, is kept when the key is long)."""
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key.rsplit("/", 1)[-1]).strip("._-")
+    if len(readable) > _PREFIX_CHARS:
+        readable = readable[:_PREFIX_CHARS // 2] + "_" + readable[-(_PREFIX_CHARS // 2 - 1):]
+    return f"{readable or 'device'}-{digest}"
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -64,6 +86,8 @@ class RunStore:
             from droidcheck.errors import InputError
 
             raise InputError(f"{path} already holds a run", "Use --resume or --retry-failed, or another --out.")
+        manifest = dict(manifest)
+        manifest.setdefault("folders", {d["key"]: folder_name(d["key"]) for d in manifest.get("devices", [])})
         _write_atomic(path / MANIFEST, json.dumps(manifest, indent=2))
         (path / RESULTS).touch()
         return cls(path, manifest)
@@ -76,6 +100,7 @@ class RunStore:
             manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"{path} is not a fleet run directory: {exc}") from None
+        _check_manifest(path / MANIFEST, manifest)
         _drop_torn_tail(path / RESULTS)
         return cls(path, manifest)
 
@@ -83,7 +108,13 @@ class RunStore:
         _write_atomic(self.path / MANIFEST, json.dumps(self.manifest, indent=2))
 
     def device_dir(self, key: str) -> Path:
-        return self.path / "devices" / safe_name(key)
+        folders = self.manifest.get("folders")
+        if folders is None:  # a run from before the mapping
+            return self.path / "devices" / safe_name(key)
+        if key not in folders:  # not planned (cannot happen through run_fleet): named like the others
+            with self._lock:
+                folders.setdefault(key, folder_name(key))
+        return self.path / "devices" / folders[key]
 
     def record(self, line: dict[str, Any], result: dict[str, Any] | None, snapshot_json: str | None) -> None:
         """Persist one finished device. Thread-safe; durable when it returns."""
@@ -115,6 +146,39 @@ class RunStore:
             return None
 
 
+def _check_manifest(path: Path, manifest: Any) -> None:
+    """A manifest is a file anyone could edit: refuse one whose shape droidcheck did not write, and above
+    all a folder mapping that could lead outside the run directory or give two devices one folder."""
+    from droidcheck.errors import InputError
+
+    def bad(why: str) -> InputError:
+        return InputError(f"{path}: {why}", "This manifest was not written by droidcheck (or was edited); "
+                          "start a new run instead.")
+
+    if not isinstance(manifest, dict):
+        raise bad("the manifest is not a JSON object")
+    devices = manifest.get("devices", [])
+    if not isinstance(devices, list):
+        raise bad("the manifest's 'devices' is not a list")
+    for i, d in enumerate(devices):
+        if not isinstance(d, dict) or not all(isinstance(d.get(k), str) for k in ("key", "server", "serial")):
+            raise bad(f"the manifest's device {i + 1} lacks a text key, server or serial")
+        rules = d.get("rules", [])
+        if not (isinstance(rules, list) and all(isinstance(r, str) for r in rules)) or not all(
+                isinstance(d.get(k), str | None) for k in ("state", "hint", "transport", "model", "label", "group")):
+            raise bad(f"the manifest's device {i + 1} has a field of the wrong type")
+    folders = manifest.get("folders")
+    if folders is None:
+        return
+    if not isinstance(folders, dict):
+        raise bad("the manifest's 'folders' is not a mapping")
+    seen: set[str] = set()
+    for key, folder in folders.items():
+        if not isinstance(folder, str) or not _FOLDER.match(folder) or folder.lower() in seen:
+            raise bad(f"the folder {folder!r} for {key!r} is not a plain, unique folder name")
+        seen.add(folder.lower())
+
+
 def _drop_torn_tail(path: Path) -> None:
     """A kill mid-append can leave a last line without its newline; cut it off, or the next append
     would glue a good line onto it and lose both."""
@@ -128,20 +192,63 @@ def _drop_torn_tail(path: Path) -> None:
 
 
 def read_lines(run_dir: Path) -> list[dict[str, Any]]:
-    """Every intact line of results.jsonl, in order (a torn last line from a kill is skipped)."""
-    lines = []
+    """Every line of results.jsonl, in order. A torn last line (no newline: a kill mid-append, or a run
+    still writing) is skipped; any other line that droidcheck could not have written is an InputError
+    naming it, since the file decides what --resume and --retry-failed check again."""
+    path = run_dir / RESULTS
     try:
-        text = (run_dir / RESULTS).read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError:
         return []
-    for raw in text.splitlines():
-        try:
-            item = json.loads(raw)
-        except ValueError:
+    lines = []
+    raws = data.split(b"\n")
+    for n, raw in enumerate(raws, 1):
+        torn = n == len(raws)  # after the last newline: empty, or a line still being written
+        if not raw.strip():
             continue
-        if isinstance(item, dict) and "key" in item:
-            lines.append(item)
+        try:
+            item = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            if torn:
+                continue
+            raise _bad_line(path, n, "is not UTF-8 text") from None
+        except ValueError as exc:
+            if torn:
+                continue
+            raise _bad_line(path, n, f"is not JSON ({exc})") from None
+        lines.append(_checked_line(path, n, item))
     return lines
+
+
+#: Fields of a results.jsonl line that the summary, reports and history read, and their types.
+_LINE_TEXT = ("key", "server", "serial", "status")
+_LINE_OPTIONAL_TEXT = ("label", "group", "model", "verdict", "hint")
+_LINE_LISTS = ("likely_causes", "cause_titles", "problems")
+
+
+def _bad_line(path: Path, n: int, why: str) -> Exception:
+    from droidcheck.errors import InputError
+
+    return InputError(f"{path} line {n} {why}", "This file was not written by droidcheck (or was edited); "
+                      "remove the line, or start a new run.")
+
+
+def _checked_line(path: Path, n: int, item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise _bad_line(path, n, "is not a JSON object")
+    for k in _LINE_TEXT:
+        if not isinstance(item.get(k), str):
+            raise _bad_line(path, n, f"has no text '{k}'" if k not in item else f"has a '{k}' that is not text")
+    if item["status"] not in STATUSES:
+        raise _bad_line(path, n, f"has an unknown status {item['status']!r} (expected one of {', '.join(STATUSES)})")
+    for k in _LINE_OPTIONAL_TEXT:
+        if not isinstance(item.get(k), str | None):
+            raise _bad_line(path, n, f"has a '{k}' that is not text")
+    for k in _LINE_LISTS:
+        v = item.get(k)
+        if v is not None and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+            raise _bad_line(path, n, f"has a '{k}' that is not a list of text")
+    return item
 
 
 def read_records(run_dir: Path) -> dict[str, dict[str, Any]]:
