@@ -158,7 +158,9 @@ def snapshot(output: Annotated[Path, typer.Option("-o", "--output", help="File t
 
         snap = redact_snapshot(snap)
     snap.save(output)
-    state = "complete" if snap.meta.complete else "INCOMPLETE: " + "; ".join(snap.meta.problems[:3])
+    from droidcheck.report.safe_text import clean
+
+    state = "complete" if snap.meta.complete else "INCOMPLETE: " + clean("; ".join(snap.meta.problems[:3]))
     print(f"wrote {output} ({len(snap.outputs)} outputs, {snap.meta.duration_s:.2f} s, "
           f"{snap.meta.round_trips} round trips, {state})")
     if not snap.meta.complete:
@@ -369,9 +371,11 @@ def rules_list(rules: RulesOpt = None, only_rules: OnlyRulesOpt = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from droidcheck.report.safe_text import safe
+
     table = Table("id", "area", "severity", "title", "article section")
-    for r in sorted(_load_rules(rules, only_rules), key=lambda r: (r.area, r.id)):
-        table.add_row(r.id, r.area, "manual" if r.manual else r.severity, r.title, ", ".join(r.cause))
+    for r in sorted(_load_rules(rules, only_rules), key=lambda r: (r.area, r.id)):  # rule files are user files
+        table.add_row(*map(safe, (r.id, r.area, "manual" if r.manual else r.severity, r.title, ", ".join(r.cause))))
     Console().print(table)
 
 

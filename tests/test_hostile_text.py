@@ -124,6 +124,17 @@ def test_live_progress_shows_labels_literally() -> None:
     assert_literal_markup(out)
 
 
+def test_rules_list_shows_a_rule_files_title_literally(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(
+        'area: test\nrules:\n  - id: t-one\n    title: "A [/] [link=https://x]rule[/link] \\e]0;t\\a"\n'
+        "    cause: cause.network\n    severity: low\n    fail_when: {fact: radio.airplane_mode, eq: true}\n"
+        "    explanation: Something.\n    fix: [Do a thing.]\n", encoding="utf-8")
+    proc = run_cli("rules", "list", "--only-rules", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert_inert(proc.stdout)
+    assert "A [/] [link=https://x]rule[/link]" in proc.stdout
+
+
 # -- every command, end to end ----------------------------------------------------------------------
 
 
