@@ -16,6 +16,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 from droidcheck.report.safe_text import clean, clean_tree, safe, xml_text
@@ -67,11 +69,30 @@ def assert_literal_markup(text: str) -> None:
     ("x\x00\x07\x08y", "x\ufffdy"),
     ("\x1b", "\ufffd"),
     ("\x1b]0;never terminated", "\ufffd"),
+    ("\x1b]0;cut\nnext line", "\ufffdnext line"),
     ("[link=https://x]L[/] [bold red]", "[link=https://x]L[/] [bold red]"),
     ("Ünïcödé 验证 👨\u200d👩", "Ünïcödé 验证 👨\u200d👩"),
 ])
 def test_clean(raw: str, shown: str) -> None:
     assert clean(raw) == shown
+
+
+_NASTY = st.sampled_from(["\x1b", "\x1b[", "\x1b]", "\x07", "\x9b", "\x9d", "\x9c", "\\", "[", "]", "/", ";",
+                          "\u202e", "\u2066", "\u200b", "\x00", "\r", "\n", "\t", "link=", "bold", "m", "8"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_NASTY, st.text(max_size=4)), max_size=30).map("".join))
+def test_any_text_comes_out_inert_and_literal(raw: str) -> None:
+    once = clean(raw)
+    assert clean(once) == once  # nothing left to remove
+    assert clean(raw, multiline=True).count("\n") == raw.replace("\r\n", "\n").count("\n")
+    assert_inert(once, xml_text(raw))
+    assert not any(0xD800 <= ord(c) <= 0xDFFF or ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in once)
+    console = Console(width=80, record=True, color_system=None, file=io.StringIO())
+    console.print(safe(raw, multiline=True))  # never raises MarkupError, never emits a control sequence
+    assert_inert(console.export_text())
+    ET.fromstring(f"<t a='{xml_text(raw).replace('&', '&amp;').replace('<', '&lt;').replace(chr(39), '&apos;')}'/>")
 
 
 def test_multiline_keeps_newlines_and_tabs_only() -> None:

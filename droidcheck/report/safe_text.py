@@ -25,11 +25,11 @@ from typing import Any
 REPLACEMENT = "\ufffd"
 
 # ESC-introduced sequences (ECMA-48), whole: CSI (ESC [ … final byte), OSC/DCS/SOS/PM/APC strings up to
-# their terminator (BEL or ST; unterminated ones run to the end of the text, as a terminal would swallow
-# them), and two-character escapes. The 8-bit C1 forms (U+009B CSI, U+009D OSC…) likewise.
+# their terminator (BEL or ST; an unterminated one runs to the end of its line, so no line of the report is
+# lost), and two-character escapes. The 8-bit C1 forms (U+009B CSI, U+009D OSC…) likewise.
 _ESC_SEQ = (
     r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"  # CSI
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS, SOS, PM, APC
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS, SOS, PM, APC
     r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"  # other escapes (ESC ( B, ESC c, ESC 7…), or a lone ESC
 )
 # C0 and C1 controls and DEL; bidi embeddings, overrides and isolates (they reorder what follows on
@@ -43,6 +43,10 @@ _BAD_CHARS = (
 )
 _UNSAFE = re.compile(rf"(?:{_ESC_SEQ}|{_BAD_CHARS})+")
 _UNSAFE_LINE = re.compile(rf"(?:{_ESC_SEQ}|{_BAD_CHARS}|[\t\n])+")
+# Every sequence above starts with one of _BAD_CHARS (ESC and the C1 introducers are among them): a plain
+# character class finds out quickly that a string (nearly always) needs nothing done.
+_SUSPECT = re.compile(_BAD_CHARS)
+_SUSPECT_LINE = re.compile(rf"{_BAD_CHARS}|[\t\n]")
 # XML 1.0 Char production, negated.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -54,8 +58,8 @@ def clean(text: Any, *, multiline: bool = False) -> str:
     they become a space. A carriage return never survives (it would overwrite the line on screen)."""
     s = (text if isinstance(text, str) else str(text)).replace("\r\n", "\n")
     if multiline:
-        return _UNSAFE.sub(REPLACEMENT, s) if _UNSAFE.search(s) else s
-    if not _UNSAFE_LINE.search(s):
+        return _UNSAFE.sub(REPLACEMENT, s) if _SUSPECT.search(s) else s
+    if not _SUSPECT_LINE.search(s):
         return s
     return _UNSAFE_LINE.sub(lambda m: " " if m.group().strip("\t\n") == "" else REPLACEMENT, s)
 
