@@ -10,9 +10,9 @@ import time
 from typing import Any
 
 from droidcheck import __version__
-from droidcheck.facts.extract import extract_facts
+from droidcheck.facts.extract import extract_facts, screen, unrecognised_problems
 from droidcheck.facts.model import Facts, known, unknown
-from droidcheck.rules.engine import Evaluation, evaluate
+from droidcheck.rules.engine import Evaluation, evaluate, verdict_status
 from droidcheck.rules.model import Finding, Rule
 from droidcheck.snapshot import Snapshot
 
@@ -62,9 +62,19 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     return d
 
 
+def missing_to_dict(f: Finding) -> dict[str, Any]:
+    """An important rule that could not be evaluated, and why each fact it needs is unknown."""
+    return {"rule": f.rule.id, "title": f.rule.title, "severity": f.rule.severity,
+            "unknown_facts": dict(f.unknown_facts)}
+
+
 def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, evaluate_s: float,
                  rules_source: list[str] | None = None) -> dict[str, Any]:
     meta = snapshot.meta
+    problems = list(meta.problems) + [p for p in unrecognised_problems(screen(snapshot)) if p not in meta.problems]
+    if evaluation.missing and not problems:
+        problems.append("not read: " + ", ".join(f.rule.id for f in evaluation.missing))
+    complete = meta.complete and not problems
 
     def fact_value(name: str) -> Any:
         fact = facts.get(name)
@@ -86,13 +96,14 @@ def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, ev
         },
         "captured_at": meta.captured_at,
         "source": meta.source,
-        "complete": meta.complete,
-        "problems": list(meta.problems),
+        "complete": complete,
+        "problems": problems,
         "facts": {name: fact.to_dict() for name, fact in facts.items()},
         "findings": [finding_to_dict(f) for f in evaluation.findings],
         "verdict": {
-            "status": evaluation.verdict,
+            "status": verdict_status(evaluation, complete),
             "likely_causes": [f.rule.id for f in evaluation.likely_causes],
+            "missing": [missing_to_dict(f) for f in evaluation.missing],
         },
         "timing": {
             "read_s": meta.duration_s,
@@ -114,7 +125,8 @@ def check_snapshot(snapshot: Snapshot, rules: list[Rule], *, expect_number: str 
 
 
 def exit_code(result: dict[str, Any]) -> int:
-    """0 nothing failed, 1 something failed, 3 the read was incomplete (causes may be missing)."""
-    if not result.get("complete", True):
+    """0 nothing failed, 1 something failed, 3 the read was incomplete or important rules could not be
+    evaluated (causes may be missing)."""
+    if not result.get("complete", True) or result["verdict"]["status"] == "incomplete":
         return EXIT_INCOMPLETE
     return EXIT_FAILED if result["verdict"]["status"] == "fail" else EXIT_OK

@@ -29,7 +29,9 @@ class CommandOutput:
       * ``timeout`` – it was stopped by its time limit; ``stdout`` holds what it printed until then;
       * ``lost`` – the phone went away (or the overall deadline passed) before or while it ran;
       * ``error`` – the command could not be started (``error`` says why);
-      * ``unavailable`` – the source (a bug report) does not contain this output (``error`` says why).
+      * ``unavailable`` – the source (a bug report) does not contain this output (``error`` says why);
+      * ``unrecognised`` – it ran, but printed something that is not its command's format (set when facts
+        are derived, never saved: see ``droidcheck.parsers.recognise``).
     """
 
     probe: str
@@ -92,6 +94,8 @@ class Snapshot:
             return out.error or f"'{out.command}' is not in this source"
         if out.status == "error":
             return f"'{out.command}' failed: {out.error}"
+        if out.status == "unrecognised":
+            return f"output of '{out.command}' not recognised"
         return f"'{out.command}' gave no usable output"
 
     def add(self, output: CommandOutput) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 
@@ -9,12 +10,48 @@ from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.derive import DERIVER_MODULES
 from droidcheck.facts.model import Fact, Facts, unknown
 from droidcheck.facts.registry import FACTS, FACTS_BY_NAME
+from droidcheck.parsers.recognise import recognised
 from droidcheck.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
 
+def screen(snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` with every output that ran but is not in its command's format marked ``unrecognised``
+    (a copy; the snapshot itself is left as read), so no deriver can take noise for an empty result."""
+    outputs = {}
+    for probe, out in snapshot.outputs.items():
+        if out.ok and not recognised(probe, out.stdout, out.exit_code):
+            out = dataclasses.replace(out, status="unrecognised")
+        outputs[probe] = out
+    return Snapshot(meta=snapshot.meta, outputs=outputs)
+
+
+def unread_probes(snapshot: Snapshot) -> set[str]:
+    """Probe kinds (``package`` for ``package:com.x``) whose output is missing: not ok, or not recognised."""
+    return {probe.partition(":")[0] for probe, out in snapshot.outputs.items() if not out.ok}
+
+
+def unrecognised_problems(snapshot: Snapshot) -> list[str]:
+    """One line per output that ran but was not in its command's format (for the result's problems)."""
+    return [snapshot.why_missing(p) for p, o in snapshot.outputs.items() if o.status == "unrecognised"]
+
+
+def _mark_unread(facts: Facts, snapshot: Snapshot) -> None:
+    """Flag unknown facts whose data was not read: one of their probes failed or printed noise, or (after an
+    incomplete read) was never run. A fact this Android version cannot show keeps ``unread`` False."""
+    missing = unread_probes(snapshot)
+    present = {probe.partition(":")[0] for probe in snapshot.outputs}
+    for name, fact in facts.items():
+        if fact.known or name not in FACTS_BY_NAME:
+            continue
+        probes = set(FACTS_BY_NAME[name].probes)
+        if probes & missing or (not snapshot.meta.complete and probes - present):
+            facts[name] = dataclasses.replace(fact, unread=True)
+
+
 def extract_facts(snapshot: Snapshot) -> Facts:
+    snapshot = screen(snapshot)
     ctx = DeriveContext(snapshot)
     facts: Facts = {}
     for module_name in DERIVER_MODULES:
@@ -31,6 +68,7 @@ def extract_facts(snapshot: Snapshot) -> Facts:
             facts[fact.name] = fact
     for spec in FACTS:
         facts.setdefault(spec.name, unknown(spec.name, "no reader produced this fact"))
+    _mark_unread(facts, snapshot)
     return {s.name: facts[s.name] for s in FACTS}
 
 

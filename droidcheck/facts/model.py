@@ -14,6 +14,9 @@ class Fact:
 
     A parser that meets a format it does not know returns ``unknown``; it never guesses.
     ``note`` qualifies an ok value ("approximate: computed from RSRP", "from the bug report's clock").
+    ``unread`` marks an unknown fact whose data was not read (a command timed out, failed, was lost, or
+    printed something that is not its format), as opposed to one this phone simply cannot show: an
+    important rule that needs it makes the verdict ``incomplete`` (see ``droidcheck.rules.engine``).
     """
 
     name: str
@@ -21,6 +24,7 @@ class Fact:
     status: str = "ok"
     reason: str | None = None
     note: str | None = None
+    unread: bool = False
 
     @property
     def known(self) -> bool:
@@ -32,6 +36,8 @@ class Fact:
             out["reason"] = self.reason
         if self.note:
             out["note"] = self.note
+        if self.unread:
+            out["not_read"] = True
         return out
 
 
