@@ -141,6 +141,7 @@ def test_json_cli_exit_3_incomplete(adb_server, sim_phone):
     assert proc.returncode == 3, proc.stderr
     result = json.loads(proc.stdout)
     assert result["verdict"]["status"] == "incomplete" and result["verdict"]["missing"]
+    serial = sim_phone("pixel8-a14-healthy", faults={"disconnect_after": 6})  # the first one came back whole
     proc = run_cli("check", "--adb", adb_server.address, "-s", serial)
     assert proc.returncode == 3 and GREEN not in proc.stdout
 

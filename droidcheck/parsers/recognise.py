@@ -26,6 +26,13 @@ from droidcheck.parsers.telephony_registry import parse_telephony_registry
 
 _SETTING_LINE = re.compile(r"^[A-Za-z0-9_.:/\-]+=")
 _PACKAGE_LINE = re.compile(r"^package:\S+")
+_GETPROP_LINE = re.compile(r"^\[[^\]\s]+\]: \[")
+
+
+def _mostly(lines: list[str], pattern: re.Pattern[str]) -> bool:
+    """At least one line matches, and at most one in ten does not (a value holding a newline)."""
+    good = sum(1 for ln in lines if pattern.match(ln))
+    return good > 0 and good * 10 >= len(lines) * 9
 
 
 def _lines(text: str) -> list[str]:
@@ -36,9 +43,18 @@ def settings_list(text: str, _arg: str = "") -> bool:
     """``settings list``: one ``name=value`` line per row (SettingsService ``dumpListLocked``). A table is
     never empty on a real phone; a value holding a newline adds a continuation line, so a few lines that are
     not ``name=value`` are tolerated (at most one in ten)."""
+    return _mostly(_lines(text), _SETTING_LINE)
+
+
+def getprop(text: str, _arg: str = "") -> bool:
+    """``getprop``: one ``[name]: [value]`` line per property (a value may span lines)."""
+    return _mostly(_lines(text), _GETPROP_LINE)
+
+
+def one_number(text: str, _arg: str = "") -> bool:
+    """``date +%s`` and ``cat /proc/uptime``: one line of numbers."""
     lines = _lines(text)
-    good = sum(1 for ln in lines if _SETTING_LINE.match(ln))
-    return good > 0 and good * 10 >= len(lines) * 9
+    return len(lines) == 1 and bool(re.fullmatch(r"\d+(?:\.\d+)?(?: \d+(?:\.\d+)?)?", lines[0].strip()))
 
 
 def package_list(text: str, _arg: str = "") -> bool:
@@ -89,6 +105,9 @@ def connectivity(text: str, _arg: str = "") -> bool:
 
 #: Probe id (the part before ``:`` for per-package probes) → recogniser(text, package).
 RECOGNISERS: dict[str, Callable[[str, str], bool]] = {
+    "getprop": getprop,
+    "date": one_number,
+    "uptime": one_number,
     "settings_global": settings_list,
     "settings_secure": settings_list,
     "packages_system": package_list,
