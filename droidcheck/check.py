@@ -70,11 +70,16 @@ def missing_to_dict(f: Finding) -> dict[str, Any]:
 
 def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, evaluate_s: float,
                  rules_source: list[str] | None = None) -> dict[str, Any]:
+    """The result document. ``snapshot`` is the screened one (``droidcheck.facts.extract.screen``): its
+    ``unrecognised`` outputs are listed as problems."""
     meta = snapshot.meta
-    problems = list(meta.problems) + [p for p in unrecognised_problems(screen(snapshot)) if p not in meta.problems]
-    if evaluation.missing and not problems:
+    # Noise instead of a command's output, or an important rule left unknown for want of data, makes the
+    # result incomplete even when every command ran to the end.
+    noise = [p for p in unrecognised_problems(snapshot) if p not in meta.problems]
+    problems = list(meta.problems) + noise
+    if evaluation.missing and meta.complete and not noise:
         problems.append("not read: " + ", ".join(f.rule.id for f in evaluation.missing))
-    complete = meta.complete and not problems
+    complete = meta.complete and not noise and not evaluation.missing
 
     def fact_value(name: str) -> Any:
         fact = facts.get(name)
@@ -117,7 +122,8 @@ def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, ev
 def check_snapshot(snapshot: Snapshot, rules: list[Rule], *, expect_number: str | None = None,
                    rules_source: list[str] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
-    facts = extract_facts(snapshot)
+    snapshot = screen(snapshot)  # outputs not in their command's format are 'unrecognised' from here on
+    facts = extract_facts(snapshot, screened=True)
     apply_expected_number(facts, expect_number)
     evaluation = evaluate(rules, facts)
     return build_result(snapshot, facts, evaluation, evaluate_s=time.perf_counter() - t0,

@@ -50,8 +50,10 @@ def _mark_unread(facts: Facts, snapshot: Snapshot) -> None:
             facts[name] = dataclasses.replace(fact, unread=True)
 
 
-def extract_facts(snapshot: Snapshot) -> Facts:
-    snapshot = screen(snapshot)
+def extract_facts(snapshot: Snapshot, *, screened: bool = False) -> Facts:
+    """Every registered fact; ``screened`` says ``snapshot`` already went through :func:`screen`."""
+    if not screened:
+        snapshot = screen(snapshot)
     ctx = DeriveContext(snapshot)
     facts: Facts = {}
     for module_name in DERIVER_MODULES:

@@ -51,8 +51,8 @@ class LiveProgress(Progress):
         from rich.table import Table
         from rich.text import Text
 
-        style = {"queued": "dim", "reading": "cyan", "evaluating": "magenta", "done": "green", "incomplete": "dark_orange",
-                 "failed": "red"}
+        style = {"queued": "dim", "reading": "cyan", "evaluating": "magenta", "done": "green",
+                 "incomplete": "dark_orange", "failed": "red"}
         with self._lock:
             rows = list(self._rows.values())
         counts = Counter(r[1] for r in rows)

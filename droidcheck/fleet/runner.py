@@ -57,7 +57,8 @@ def _line(t: Target, status: str, result: dict[str, Any], attempt: str) -> dict[
         "verdict": result["verdict"]["status"], "likely_causes": causes,
         "cause_titles": [titles.get(c, c) for c in causes], "hint": t.hint,
         "problems": result.get("problems", [])[:5],
-        "missing": [m.get("title") or m.get("rule") for m in result["verdict"].get("missing") or []], "read_s": result.get("timing", {}).get("read_s", 0.0),
+        "missing": [m.get("title") or m.get("rule") for m in result["verdict"].get("missing") or []],
+        "read_s": result.get("timing", {}).get("read_s", 0.0),
         "finished_at": utc_now(), "attempt": attempt,
     }
 

@@ -20,12 +20,13 @@ from droidcheck.parsers.appops import parse_appops
 from droidcheck.parsers.connectivity import parse_connectivity
 from droidcheck.parsers.diskstats import parse_diskstats
 from droidcheck.parsers.notification import parse_notification_dump
-from droidcheck.parsers.package_dump import package_absent, parse_package_dump, parse_permission_holders
+from droidcheck.parsers.package_dump import package_absent, parse_package_dump
 from droidcheck.parsers.role import is_package_name
-from droidcheck.parsers.telephony_registry import parse_telephony_registry
+from droidcheck.parsers.telephony_registry import _PHONE_ID
 
 _SETTING_LINE = re.compile(r"^[A-Za-z0-9_.:/\-]+=")
 _PACKAGE_LINE = re.compile(r"^package:\S+")
+_PERMISSION_DUMP = re.compile(r"^(?:Packages|Permissions):|^\s*Package \[", re.M)
 _GETPROP_LINE = re.compile(r"^\[[^\]\s]+\]: \[")
 
 
@@ -72,7 +73,8 @@ def role_holders(text: str, _arg: str = "") -> bool:
 
 
 def permission_holders(text: str, _arg: str = "") -> bool:
-    return parse_permission_holders(text, set()) is not None
+    """``dumpsys package permission …``: the same sign ``parse_permission_holders`` requires."""
+    return bool(_PERMISSION_DUMP.search(text))
 
 
 def package_dump(text: str, package: str) -> bool:
@@ -88,7 +90,8 @@ def appops(text: str, _arg: str = "") -> bool:
 
 
 def telephony_registry(text: str, _arg: str = "") -> bool:
-    return bool(parse_telephony_registry(text).phones)
+    """At least one ``Phone Id=N`` section, as the parser needs (it reads each section's lines itself)."""
+    return any(_PHONE_ID.match(ln) for ln in text.replace("\r", "").split("\n"))
 
 
 def diskstats(text: str, _arg: str = "") -> bool:

@@ -18,7 +18,8 @@ STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yello
 VERDICT_TEXT = {"fail": ("Problems found that stop codes arriving or being seen", "bold white on red"),
                 "warn": ("Possible problems found", "bold black on yellow"),
                 "pass": ("No problem found on the phone: work through the checklist", "bold white on green"),
-                "incomplete": ("Incomplete: not everything was read, so problems may be missing. Read the phone again", "bold black on dark_orange")}
+                "incomplete": ("Incomplete: not everything was read, so problems may be missing. Read the phone again",
+                               "bold black on dark_orange")}
 
 
 def _evidence(finding: dict[str, Any]) -> str:
