@@ -66,7 +66,8 @@ def render_summary(summary: dict[str, Any], run_dir: Path, console: Any = None) 
             why = d.get("hint") or "; ".join(d.get("problems") or [])
         elif d["status"] == INCOMPLETE:
             missing = d.get("missing") or []
-            why = "; ".join(([f"not read: {', '.join(missing[:3])}"] if missing else [])
+            why = "; ".join((d.get("cause_titles") or [])[:1]
+                            + ([f"not read: {', '.join(missing[:3])}"] if missing else [])
                             + (d.get("problems") or [])[:2])
         else:
             why = (d.get("cause_titles") or ["none"])[0]

@@ -24,8 +24,9 @@ h3{font-size:15px;margin:16px 0 4px}.muted{color:#666}.small{font-size:12px}
 table{border-collapse:collapse;width:100%}th,td{padding:4px 6px;border-bottom:1px solid #e5e5e5;text-align:left;
 vertical-align:top}th{font-size:12px;color:#555}
 .counts span{display:inline-block;margin-right:14px;font-weight:600}
-.s-fail,.s-failed{color:#b00020}.s-warn{color:#8a5a00}.s-unknown,.s-incomplete,.s-not-ready{color:#6a1b9a}
-.s-pass,.s-passed{color:#1b7a2b}.s-notread{color:#a35a00;font-weight:600}.s-skip{color:#999}
+.s-fail,.s-failed{color:#b00020}.s-warn{color:#8a5a00}.s-unknown,.s-not-ready{color:#6a1b9a}
+.s-incomplete,.s-notread{color:#a35a00;font-weight:600}
+.s-pass,.s-passed{color:#1b7a2b}.s-skip{color:#999}
 td.cell{text-align:center;white-space:nowrap;font-size:12px}
 td.c-fail{background:#fde7ea}td.c-warn{background:#fff4d6}td.c-unknown{background:#f1e6f7}td.c-pass{background:#eaf6ec}
 .dev{border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:10px 0;break-inside:avoid}
