@@ -11,7 +11,7 @@ from typing import Any
 
 from droidcheck import __version__
 from droidcheck.facts.extract import extract_facts, screen, unrecognised_problems
-from droidcheck.facts.model import Facts, known, unknown
+from droidcheck.facts.model import Fact, Facts, cannot_show, known
 from droidcheck.rules.engine import Evaluation, evaluate, verdict_status
 from droidcheck.rules.model import Finding, Rule
 from droidcheck.snapshot import Snapshot
@@ -33,11 +33,15 @@ def apply_expected_number(facts: Facts, expected: str | None) -> None:
     name = "sim.number_matches_expected"
     facts["sim.expected_number_given"] = known("sim.expected_number_given", bool(expected))
     if not expected:
-        facts[name] = unknown(name, "no expected number given (use --expect-number)")
+        facts[name] = cannot_show(name, "no expected number given (use --expect-number)")
         return
     own = facts.get("sim.phone_number")
-    if own is None or not own.known or not own.value:
-        facts[name] = unknown(name, "this phone does not reveal its own number; check it by hand")
+    if own is None or (not own.known and not own.inherent):  # the number's source was not read
+        why = own.reason if own is not None and own.reason else "the phone's own number was not read"
+        facts[name] = Fact(name=name, status="unknown", reason=why, unread=True)
+        return
+    if not own.known or not own.value:
+        facts[name] = cannot_show(name, "this phone does not reveal its own number; check it by hand")
         return
     a, b = _digits(str(own.value)), _digits(expected)
     facts[name] = known(name, bool(a) and bool(b) and a[-9:] == b[-9:])

@@ -370,3 +370,11 @@ def test_role_holders_recognise_only_their_own_format():
     assert not recognised("role_sms", "Zz3 k=:: ;\n\n%%#\n", 0)
     assert not recognised("packages_third_party", "package:com.a.b\nnoise here\n", 0)
     assert recognised("packages_third_party", "", 0)
+
+
+def test_package_list_takes_every_line_or_nothing():
+    from droidcheck.parsers.packages import parse_package_list
+
+    assert parse_package_list("package:android\npackage:com.android.mms\n") == {"android", "com.android.mms"}
+    assert parse_package_list("package:com.a.b\nZz3 k=:: ;\n") is None  # noise: not a shorter list
+    assert parse_package_list("") == set()

@@ -27,26 +27,17 @@ def screen(snapshot: Snapshot) -> Snapshot:
     return Snapshot(meta=snapshot.meta, outputs=outputs)
 
 
-def unread_probes(snapshot: Snapshot) -> set[str]:
-    """Probe kinds (``package`` for ``package:com.x``) whose output is missing: not ok, or not recognised."""
-    return {probe.partition(":")[0] for probe, out in snapshot.outputs.items() if not out.ok}
-
-
 def unrecognised_problems(snapshot: Snapshot) -> list[str]:
     """One line per output that ran but was not in its command's format (for the result's problems)."""
     return [snapshot.why_missing(p) for p, o in snapshot.outputs.items() if o.status == "unrecognised"]
 
 
-def _mark_unread(facts: Facts, snapshot: Snapshot) -> None:
-    """Flag unknown facts whose data was not read: one of their probes failed or printed noise, or (after an
-    incomplete read) was never run. A fact this Android version cannot show keeps ``unread`` False."""
-    missing = unread_probes(snapshot)
-    present = {probe.partition(":")[0] for probe in snapshot.outputs}
+def _mark_unread(facts: Facts) -> None:
+    """Flag every unknown fact as not read, except those the phone cannot show (``cannot_show``): a command
+    that failed, timed out, was lost or printed something not in its format, and a format a parser does not
+    know, all leave the value unread."""
     for name, fact in facts.items():
-        if fact.known or name not in FACTS_BY_NAME:
-            continue
-        probes = set(FACTS_BY_NAME[name].probes)
-        if probes & missing or (not snapshot.meta.complete and probes - present):
+        if not fact.known and not fact.inherent:
             facts[name] = dataclasses.replace(fact, unread=True)
 
 
@@ -70,7 +61,7 @@ def extract_facts(snapshot: Snapshot, *, screened: bool = False) -> Facts:
             facts[fact.name] = fact
     for spec in FACTS:
         facts.setdefault(spec.name, unknown(spec.name, "no reader produced this fact"))
-    _mark_unread(facts, snapshot)
+    _mark_unread(facts)
     return {s.name: facts[s.name] for s in FACTS}
 
 
