@@ -79,9 +79,10 @@ def rank_key(f: Finding) -> tuple[int, int, int, str]:
 
 
 def is_missing(finding: Finding, facts: Facts) -> bool:
-    """An important rule (critical/high) that is ``unknown`` because data it needs was not read (a fact
-    flagged ``unread``: timed out, lost, failed, noise). Unknown because this Android version cannot show
-    the fact (the fact is unknown but not ``unread``) does not count: the README's "not incompleteness"."""
+    """An important rule (critical/high) that is ``unknown`` because a fact it needs was not read or not
+    understood (flagged ``unread``: timed out, lost, failed, noise, a format no parser knows). A fact the
+    phone cannot show (``droidcheck.facts.model.cannot_show``: no SIM ready, an Android version without the
+    feature) is not ``unread`` and does not count: the README's "not incompleteness"."""
     if finding.status != "unknown" or finding.rule.severity not in IMPORTANT_SEVERITIES:
         return False
     return any((fact := facts.get(name)) is None or fact.unread for name in finding.unknown_facts)
