@@ -10,9 +10,9 @@ import time
 from typing import Any
 
 from droidcheck import __version__
-from droidcheck.facts.extract import extract_facts
-from droidcheck.facts.model import Facts, known, unknown
-from droidcheck.rules.engine import Evaluation, evaluate
+from droidcheck.facts.extract import extract_facts, screen, unrecognised_problems
+from droidcheck.facts.model import Fact, Facts, cannot_show, known
+from droidcheck.rules.engine import Evaluation, evaluate, verdict_status
 from droidcheck.rules.model import Finding, Rule
 from droidcheck.snapshot import Snapshot
 
@@ -33,11 +33,15 @@ def apply_expected_number(facts: Facts, expected: str | None) -> None:
     name = "sim.number_matches_expected"
     facts["sim.expected_number_given"] = known("sim.expected_number_given", bool(expected))
     if not expected:
-        facts[name] = unknown(name, "no expected number given (use --expect-number)")
+        facts[name] = cannot_show(name, "no expected number given (use --expect-number)")
         return
     own = facts.get("sim.phone_number")
-    if own is None or not own.known or not own.value:
-        facts[name] = unknown(name, "this phone does not reveal its own number; check it by hand")
+    if own is None or (not own.known and not own.inherent):  # the number's source was not read
+        why = own.reason if own is not None and own.reason else "the phone's own number was not read"
+        facts[name] = Fact(name=name, status="unknown", reason=why, unread=True)
+        return
+    if not own.known or not own.value:
+        facts[name] = cannot_show(name, "this phone does not reveal its own number; check it by hand")
         return
     a, b = _digits(str(own.value)), _digits(expected)
     facts[name] = known(name, bool(a) and bool(b) and a[-9:] == b[-9:])
@@ -62,9 +66,24 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     return d
 
 
+def missing_to_dict(f: Finding) -> dict[str, Any]:
+    """An important rule that could not be evaluated, and why each fact it needs is unknown."""
+    return {"rule": f.rule.id, "title": f.rule.title, "severity": f.rule.severity,
+            "unknown_facts": dict(f.unknown_facts)}
+
+
 def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, evaluate_s: float,
                  rules_source: list[str] | None = None) -> dict[str, Any]:
+    """The result document. ``snapshot`` is the screened one (``droidcheck.facts.extract.screen``): its
+    ``unrecognised`` outputs are listed as problems."""
     meta = snapshot.meta
+    # Noise instead of a command's output, or an important rule left unknown for want of data, makes the
+    # result incomplete even when every command ran to the end.
+    noise = [p for p in unrecognised_problems(snapshot) if p not in meta.problems]
+    problems = list(meta.problems) + noise
+    if evaluation.missing and meta.complete and not noise:
+        problems.append("not read: " + ", ".join(f.rule.id for f in evaluation.missing))
+    complete = meta.complete and not noise and not evaluation.missing
 
     def fact_value(name: str) -> Any:
         fact = facts.get(name)
@@ -86,13 +105,14 @@ def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, ev
         },
         "captured_at": meta.captured_at,
         "source": meta.source,
-        "complete": meta.complete,
-        "problems": list(meta.problems),
+        "complete": complete,
+        "problems": problems,
         "facts": {name: fact.to_dict() for name, fact in facts.items()},
         "findings": [finding_to_dict(f) for f in evaluation.findings],
         "verdict": {
-            "status": evaluation.verdict,
+            "status": verdict_status(evaluation, complete),
             "likely_causes": [f.rule.id for f in evaluation.likely_causes],
+            "missing": [missing_to_dict(f) for f in evaluation.missing],
         },
         "timing": {
             "read_s": meta.duration_s,
@@ -106,7 +126,8 @@ def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, ev
 def check_snapshot(snapshot: Snapshot, rules: list[Rule], *, expect_number: str | None = None,
                    rules_source: list[str] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
-    facts = extract_facts(snapshot)
+    snapshot = screen(snapshot)  # outputs not in their command's format are 'unrecognised' from here on
+    facts = extract_facts(snapshot, screened=True)
     apply_expected_number(facts, expect_number)
     evaluation = evaluate(rules, facts)
     return build_result(snapshot, facts, evaluation, evaluate_s=time.perf_counter() - t0,
@@ -114,7 +135,8 @@ def check_snapshot(snapshot: Snapshot, rules: list[Rule], *, expect_number: str 
 
 
 def exit_code(result: dict[str, Any]) -> int:
-    """0 nothing failed, 1 something failed, 3 the read was incomplete (causes may be missing)."""
-    if not result.get("complete", True):
+    """0 nothing failed, 1 something failed, 3 the read was incomplete or important rules could not be
+    evaluated (causes may be missing)."""
+    if not result.get("complete", True) or result["verdict"]["status"] == "incomplete":
         return EXIT_INCOMPLETE
     return EXIT_FAILED if result["verdict"]["status"] == "fail" else EXIT_OK

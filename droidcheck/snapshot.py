@@ -16,6 +16,14 @@ SNAPSHOT_FORMAT = "droidcheck.snapshot"
 SNAPSHOT_VERSION = 1
 
 
+#: Statuses a saved output may carry (``unrecognised`` is only ever set in memory).
+SAVED_STATUSES = ("ok", "timeout", "lost", "error", "unavailable")
+#: Phase-1 probes every check needs: a snapshot without one of them is incomplete (the per-package probes
+#: depend on what phase 1 found, and ``role_sms``/``dumpsys_role`` on the Android version).
+IMPORTANT_PROBES = ("date", "getprop", "settings_global", "settings_secure", "telephony_registry", "isub",
+                    "packages_system", "packages_third_party")
+
+
 class SnapshotError(Exception):
     """A snapshot file cannot be read (not JSON, wrong format, newer version)."""
 
@@ -29,7 +37,9 @@ class CommandOutput:
       * ``timeout`` – it was stopped by its time limit; ``stdout`` holds what it printed until then;
       * ``lost`` – the phone went away (or the overall deadline passed) before or while it ran;
       * ``error`` – the command could not be started (``error`` says why);
-      * ``unavailable`` – the source (a bug report) does not contain this output (``error`` says why).
+      * ``unavailable`` – the source (a bug report) does not contain this output (``error`` says why);
+      * ``unrecognised`` – it ran, but printed something that is not its command's format (set when facts
+        are derived, never saved: see ``droidcheck.parsers.recognise``).
     """
 
     probe: str
@@ -92,6 +102,8 @@ class Snapshot:
             return out.error or f"'{out.command}' is not in this source"
         if out.status == "error":
             return f"'{out.command}' failed: {out.error}"
+        if out.status == "unrecognised":
+            return f"output of '{out.command}' not recognised"
         return f"'{out.command}' gave no usable output"
 
     def add(self, output: CommandOutput) -> None:
@@ -114,23 +126,46 @@ class Snapshot:
 
     @classmethod
     def from_dict(cls, data: Any) -> Snapshot:
+        """A snapshot from its JSON form. A file is untrusted: every field must have its type (else
+        SnapshotError), a snapshot with no outputs at all is an error, and one that lacks the outputs the
+        important rules need loads as incomplete, whatever its ``complete`` says."""
         if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
             raise SnapshotError("not a droidcheck snapshot (no 'format: droidcheck.snapshot')")
         version = data.get("version")
-        if not isinstance(version, int) or version > SNAPSHOT_VERSION:
+        if type(version) is not int or version < 1:  # bool is an int in Python: true is not version 1
+            raise SnapshotError(f"snapshot version {version!r} is not a version number")
+        if version > SNAPSHOT_VERSION:
             raise SnapshotError(
                 f"snapshot version {version!r} is newer than this droidcheck understands "
                 f"({SNAPSHOT_VERSION}); upgrade droidcheck"
             )
-        try:
-            meta_fields = set(SnapshotMeta.__dataclass_fields__)
-            meta = SnapshotMeta(**{k: v for k, v in dict(data.get("meta") or {}).items() if k in meta_fields})
-            out_fields = set(CommandOutput.__dataclass_fields__)
-            snap = cls(meta=meta)
-            for raw in data.get("outputs") or []:
-                snap.add(CommandOutput(**{k: v for k, v in dict(raw).items() if k in out_fields}))
-        except (TypeError, ValueError) as exc:
-            raise SnapshotError(f"snapshot is damaged: {exc}") from exc
+        raw_meta = data.get("meta", {})
+        if not isinstance(raw_meta, dict):
+            raise SnapshotError("snapshot is damaged: 'meta' is not an object")
+        raw_outputs = data.get("outputs", [])
+        if not isinstance(raw_outputs, list):
+            raise SnapshotError("snapshot is damaged: 'outputs' is not a list")
+        if not raw_outputs:
+            raise SnapshotError("snapshot has no command outputs: nothing was read, so nothing can be checked")
+        meta = SnapshotMeta(**_typed(raw_meta, SnapshotMeta, "meta"))
+        snap = cls(meta=meta)
+        for n, raw in enumerate(raw_outputs):
+            if not isinstance(raw, dict):
+                raise SnapshotError(f"snapshot is damaged: output {n + 1} is not an object")
+            fields = _typed(raw, CommandOutput, f"output {n + 1}")
+            for name in ("probe", "command"):
+                if name not in fields:
+                    raise SnapshotError(f"snapshot is damaged: output {n + 1} has no '{name}'")
+            if fields.get("status", "ok") not in SAVED_STATUSES:
+                raise SnapshotError(f"snapshot is damaged: output {n + 1} has status {fields['status']!r}")
+            if fields["probe"] in snap.outputs:
+                raise SnapshotError(f"snapshot is damaged: probe {fields['probe']!r} appears twice")
+            snap.add(CommandOutput(**fields))
+        absent = [p for p in IMPORTANT_PROBES if p not in snap.outputs]
+        if absent:
+            snap.meta.complete = False
+            snap.meta.problems = [*snap.meta.problems,
+                                  *(f"the snapshot has no output of '{p}'" for p in absent)]
         return snap
 
     @classmethod
@@ -146,3 +181,33 @@ class Snapshot:
         except json.JSONDecodeError as exc:
             raise SnapshotError(f"{path} is not JSON (line {exc.lineno}: {exc.msg})") from exc
         return cls.from_dict(data)
+
+
+def _type_ok(value: Any, hint: str) -> bool:
+    if value is None:
+        return "None" in hint
+    if isinstance(value, bool):
+        return "bool" in hint
+    if isinstance(value, int):
+        return "int" in hint or "float" in hint
+    if isinstance(value, float):
+        return "float" in hint
+    if isinstance(value, str):
+        return "str" in hint and "list" not in hint
+    if isinstance(value, list):
+        return "list[str]" in hint and all(isinstance(v, str) for v in value)
+    return False
+
+
+def _typed(raw: dict[str, Any], cls: type, where: str) -> dict[str, Any]:
+    """The known fields of ``raw`` for dataclass ``cls``, each checked against its annotation."""
+    out: dict[str, Any] = {}
+    for name, f in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
+        if name not in raw:
+            continue
+        value = raw[name]
+        if not _type_ok(value, str(f.type)):
+            raise SnapshotError(f"snapshot is damaged: {where} field '{name}' is {type(value).__name__}, "
+                                f"expected {f.type}")
+        out[name] = value
+    return out

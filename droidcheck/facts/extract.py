@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 
@@ -9,12 +10,41 @@ from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.derive import DERIVER_MODULES
 from droidcheck.facts.model import Fact, Facts, unknown
 from droidcheck.facts.registry import FACTS, FACTS_BY_NAME
+from droidcheck.parsers.recognise import recognised
 from droidcheck.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
 
-def extract_facts(snapshot: Snapshot) -> Facts:
+def screen(snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` with every output that ran but is not in its command's format marked ``unrecognised``
+    (a copy; the snapshot itself is left as read), so no deriver can take noise for an empty result."""
+    outputs = {}
+    for probe, out in snapshot.outputs.items():
+        if out.ok and not recognised(probe, out.stdout, out.exit_code):
+            out = dataclasses.replace(out, status="unrecognised")
+        outputs[probe] = out
+    return Snapshot(meta=snapshot.meta, outputs=outputs)
+
+
+def unrecognised_problems(snapshot: Snapshot) -> list[str]:
+    """One line per output that ran but was not in its command's format (for the result's problems)."""
+    return [snapshot.why_missing(p) for p, o in snapshot.outputs.items() if o.status == "unrecognised"]
+
+
+def _mark_unread(facts: Facts) -> None:
+    """Flag every unknown fact as not read, except those the phone cannot show (``cannot_show``): a command
+    that failed, timed out, was lost or printed something not in its format, and a format a parser does not
+    know, all leave the value unread."""
+    for name, fact in facts.items():
+        if not fact.known and not fact.inherent:
+            facts[name] = dataclasses.replace(fact, unread=True)
+
+
+def extract_facts(snapshot: Snapshot, *, screened: bool = False) -> Facts:
+    """Every registered fact; ``screened`` says ``snapshot`` already went through :func:`screen`."""
+    if not screened:
+        snapshot = screen(snapshot)
     ctx = DeriveContext(snapshot)
     facts: Facts = {}
     for module_name in DERIVER_MODULES:
@@ -31,6 +61,7 @@ def extract_facts(snapshot: Snapshot) -> Facts:
             facts[fact.name] = fact
     for spec in FACTS:
         facts.setdefault(spec.name, unknown(spec.name, "no reader produced this fact"))
+    _mark_unread(facts)
     return {s.name: facts[s.name] for s in FACTS}
 
 

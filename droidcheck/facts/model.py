@@ -14,6 +14,11 @@ class Fact:
 
     A parser that meets a format it does not know returns ``unknown``; it never guesses.
     ``note`` qualifies an ok value ("approximate: computed from RSRP", "from the bug report's clock").
+    ``inherent`` marks an unknown this phone cannot show whatever droidcheck reads (an Android version
+    without the feature, a SIM that does not store its number, no SIM ready to have a signal): set by the
+    deriver with :func:`cannot_show`. Every other unknown is ``unread`` (set by ``extract_facts``): its
+    data was not read or not understood, and an important rule that needs it makes the verdict
+    ``incomplete`` (see ``droidcheck.rules.engine``).
     """
 
     name: str
@@ -21,6 +26,8 @@ class Fact:
     status: str = "ok"
     reason: str | None = None
     note: str | None = None
+    inherent: bool = False
+    unread: bool = False
 
     @property
     def known(self) -> bool:
@@ -32,6 +39,8 @@ class Fact:
             out["reason"] = self.reason
         if self.note:
             out["note"] = self.note
+        if self.unread:
+            out["not_read"] = True
         return out
 
 
@@ -41,6 +50,11 @@ def known(name: str, value: FactValue, note: str | None = None) -> Fact:
 
 def unknown(name: str, reason: str) -> Fact:
     return Fact(name=name, value=None, status="unknown", reason=reason)
+
+
+def cannot_show(name: str, reason: str) -> Fact:
+    """Unknown because this phone cannot show it (not because something was not read or understood)."""
+    return Fact(name=name, value=None, status="unknown", reason=reason, inherent=True)
 
 
 Facts = dict[str, Fact]

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from typing import Any
 
-STAGES = ("queued", "reading", "evaluating", "done", "failed")
+STAGES = ("queued", "reading", "evaluating", "done", "incomplete", "failed")
 
 
 class Progress:
@@ -53,7 +53,8 @@ class LiveProgress(Progress):
 
         from droidcheck.report.safe_text import safe
 
-        style = {"queued": "dim", "reading": "cyan", "evaluating": "magenta", "done": "green", "failed": "red"}
+        style = {"queued": "dim", "reading": "cyan", "evaluating": "magenta", "done": "green",
+                 "incomplete": "dark_orange", "failed": "red"}
         with self._lock:
             rows = list(self._rows.values())
         counts = Counter(r[1] for r in rows)
@@ -61,7 +62,7 @@ class LiveProgress(Progress):
         for stage in STAGES:
             head.append(f"{stage} {counts.get(stage, 0)}  ", style=style[stage])
         active = [r for r in rows if r[1] in ("reading", "evaluating")]
-        recent = sorted((r for r in rows if r[1] in ("done", "failed")), key=lambda r: -r[3])
+        recent = sorted((r for r in rows if r[1] in ("done", "incomplete", "failed")), key=lambda r: -r[3])
         shown = (active + recent)[: self.MAX_ROWS]
         table = Table("device", "stage", "", box=None, pad_edge=False)
         for label, stage, note, _t in shown:

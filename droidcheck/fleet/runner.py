@@ -56,7 +56,9 @@ def _line(t: Target, status: str, result: dict[str, Any], attempt: str) -> dict[
         "model": result["device"].get("model") or t.model, "status": status, "exit_code": STATUS_EXIT[status],
         "verdict": result["verdict"]["status"], "likely_causes": causes,
         "cause_titles": [titles.get(c, c) for c in causes], "hint": t.hint,
-        "problems": result.get("problems", [])[:5], "read_s": result.get("timing", {}).get("read_s", 0.0),
+        "problems": result.get("problems", [])[:5],
+        "missing": [m.get("title") or m.get("rule") for m in result["verdict"].get("missing") or []],
+        "read_s": result.get("timing", {}).get("read_s", 0.0),
         "finished_at": utc_now(), "attempt": attempt,
     }
 
@@ -104,7 +106,8 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
             snapshot_json = _snapshot_json(snap, opts.redact)
     line = _line(t, status, result, attempt)
     store.record(line, result, snapshot_json)
-    progress.update(t.key, "done" if status in (PASSED, FAILED) else "failed", status)
+    stage = "done" if status in (PASSED, FAILED) else ("incomplete" if status == INCOMPLETE else "failed")
+    progress.update(t.key, stage, status)
     return line
 
 

@@ -35,7 +35,7 @@ def build_summary(store: RunStore) -> dict[str, Any]:
         "common_causes": [{"rule": rule, "title": title, "devices": n} for (rule, title), n in causes.most_common()],
         "exit_code": fleet_exit_code([r["status"] for r in rows]) if rows else 0,
         "devices": [{k: r.get(k) for k in ("key", "server", "serial", "label", "group", "model", "status",
-                                           "verdict", "likely_causes", "cause_titles", "hint", "problems")}
+                                           "verdict", "likely_causes", "cause_titles", "hint", "problems", "missing")}
                     for r in rows],
     }
 
@@ -59,7 +59,7 @@ def render_summary(summary: dict[str, Any], run_dir: Path, console: Any = None) 
     from droidcheck.report.safe_text import safe
 
     console = console or Console()
-    style = {PASSED: "green", FAILED: "red", INCOMPLETE: "yellow", NOT_READY: "yellow"}
+    style = {PASSED: "green", FAILED: "red", INCOMPLETE: "dark_orange", NOT_READY: "yellow"}
     # every cell is a Text: models, serials, labels and problems come from phones and run files, and rich
     # would read "[/]" in them as markup (MarkupError, no summary) and pass ESC sequences to the terminal
     table = Table(title=safe(f"Fleet run {summary['run_id']}"), title_justify="left")
@@ -69,7 +69,10 @@ def render_summary(summary: dict[str, Any], run_dir: Path, console: Any = None) 
         if d["status"] == NOT_READY:
             why = d.get("hint") or "; ".join(d.get("problems") or [])
         elif d["status"] == INCOMPLETE:
-            why = "; ".join((d.get("problems") or [])[:2])
+            missing = d.get("missing") or []
+            why = "; ".join((d.get("cause_titles") or [])[:1]
+                            + ([f"not read: {', '.join(missing[:3])}"] if missing else [])
+                            + (d.get("problems") or [])[:2])
         else:
             why = (d.get("cause_titles") or ["none"])[0]
         table.add_row(safe(d.get("label") or d["serial"]), safe(d["server"]), safe(d.get("model") or ""),

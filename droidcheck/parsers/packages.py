@@ -15,7 +15,8 @@ _LINE_RE = re.compile(r"^package:(\S+?)(?:\s.*)?$")
 
 
 def parse_package_list(text: str | None) -> set[str] | None:
-    """The package names listed; an empty output is an empty set; unreadable text is None."""
+    """The package names listed; an empty output is an empty set; text with any line that is not
+    ``package:<name>`` is None (not this command's output: never a shorter list)."""
     if text is None:
         return None
     names: set[str] = set()
@@ -25,10 +26,10 @@ def parse_package_list(text: str | None) -> set[str] | None:
         if not line:
             continue
         m = _LINE_RE.match(line)
-        if m and is_package_name(m.group(1)):
-            names.add(m.group(1))
-        else:
+        if m is None:
             noise += 1
-    if noise and not names:
+        elif is_package_name(m.group(1)) or m.group(1) == "android":  # the framework itself has no dot
+            names.add(m.group(1))
+    if noise:
         return None
     return names

@@ -24,7 +24,8 @@ h3{font-size:15px;margin:16px 0 4px}.muted{color:#666}.small{font-size:12px}
 table{border-collapse:collapse;width:100%}th,td{padding:4px 6px;border-bottom:1px solid #e5e5e5;text-align:left;
 vertical-align:top}th{font-size:12px;color:#555}
 .counts span{display:inline-block;margin-right:14px;font-weight:600}
-.s-fail,.s-failed{color:#b00020}.s-warn{color:#8a5a00}.s-unknown,.s-incomplete,.s-not-ready{color:#6a1b9a}
+.s-fail,.s-failed{color:#b00020}.s-warn{color:#8a5a00}.s-unknown,.s-not-ready{color:#6a1b9a}
+.s-incomplete,.s-notread{color:#a35a00;font-weight:600}
 .s-pass,.s-passed{color:#1b7a2b}.s-skip{color:#999}
 td.cell{text-align:center;white-space:nowrap;font-size:12px}
 td.c-fail{background:#fde7ea}td.c-warn{background:#fff4d6}td.c-unknown{background:#f1e6f7}td.c-pass{background:#eaf6ec}
@@ -83,7 +84,14 @@ def _device_section(row: dict[str, Any], result: dict[str, Any] | None) -> str:
                          f' <code>{_e(evidence_text(f.get("evidence") or {}))}</code>'
                          + (f'<br><span class="small">→ {_e(fix[0])}</span>' if fix else "") + "</li>")
         parts.append("<ol>" + "".join(items) + "</ol>")
-    elif result is not None and not row.get("hint"):
+    missing = ((result or {}).get("verdict") or {}).get("missing") or []
+    for m in missing[:8]:
+        parts.append(f'<p class="small s-notread">Not read: {_e(m.get("title") or m.get("rule"))}</p>')
+    if causes or result is None or row.get("hint"):
+        pass
+    elif missing or ((result or {}).get("verdict") or {}).get("status") == "incomplete":
+        parts.append('<p class="s-notread">None found in what was read: read the phone again.</p>')
+    else:
         parts.append('<p class="s-pass">No problem found on the phone.</p>')
     parts.append("</section>")
     return "".join(parts)

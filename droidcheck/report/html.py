@@ -38,6 +38,8 @@ dl.id dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 .v-fail{background:#fde8e8;border-color:#b3261e;color:#7a1a14}
 .v-warn{background:#fff4d6;border-color:#a86b00;color:#5c3b00}
 .v-pass{background:#e3f4e6;border-color:#2e7d32;color:#1b4d1f}
+.v-incomplete{background:#ffe9c2;border-color:#d97a00;color:#5c3300}
+.notread{border:2px solid #d97a00;background:#fff6e5;padding:.4rem .7rem;border-radius:6px;color:#5c3300}
 .v-unknown{background:#eee;border-color:#666}
 .incomplete{border:2px dashed #7b1fa2;padding:.4rem .7rem;border-radius:6px;color:#4a148c}
 ol.causes{list-style:none;padding:0;margin:0}
@@ -178,6 +180,10 @@ def render_report(r: Report) -> str:
     body = [_header(r), _identity(r),
             f'<div class="verdict v-{_e(r.verdict)}">{_e(r.verdict_text)}'
             + (f' <span class="small">({_e(r.counts)})</span>' if r.counts else "") + "</div>"]
+    if r.missing:
+        items = "".join(f"<li>{_e(line)}</li>" for line in r.missing[:12])
+        body.append('<div class="notread"><strong>These checks could not be made: the phone did not give '
+                    f"droidcheck what they need.</strong><ul>{items}</ul></div>")
     if not r.complete:
         items = "".join(f"<li>{_e(p)}</li>" for p in r.problems[:8])
         body.append('<div class="incomplete"><strong>The read was incomplete, so causes may be missing.'
@@ -186,7 +192,8 @@ def render_report(r: Report) -> str:
     if r.causes:
         body.append('<ol class="causes">' + "".join(_cause(c) for c in r.causes) + "</ol>")
     else:
-        body.append("<p>None found on the phone.</p>")
+        body.append("<p>None found in what was read.</p>" if r.verdict == "incomplete"
+                    else "<p>None found on the phone.</p>")
     if r.delivery:
         body.append("<h2>Code delivery test</h2><ul class=\"plain\">"
                     + "".join(f"<li>{_e(line)}</li>" for line in r.delivery) + "</ul>")

@@ -1,8 +1,10 @@
 """JUnit XML for lab CI: one test suite per device, one test case per rule.
 
 fail → ``<failure>``; warn → passes with the warning in ``<system-out>`` (CI stays green on warnings);
-unknown, skip and manual → ``<skipped>`` with the reason. An incomplete read adds an ``<error>`` case so
-CI never reports a phone that dropped mid-read as healthy.
+unknown, skip and manual → ``<skipped>`` with the reason, except an important rule that could not be
+evaluated because its data was not read (``verdict.missing``): that is an ``<error>`` naming what was not
+read. An incomplete read adds an ``<error>`` case too, so CI never reports a phone that dropped mid-read
+(or printed noise) as healthy.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ def _suite(result: dict[str, Any]) -> ET.Element:
     suite = ET.Element("testsuite", name=name, timestamp=result.get("captured_at", ""),
                        time=f"{result.get('timing', {}).get('read_s', 0):.3f}")
     failures = errors = skipped = 0
+    missing = {m.get("rule") for m in (result.get("verdict") or {}).get("missing") or []}
     for f in findings:
         case = ET.SubElement(suite, "testcase", classname=f"droidcheck.{f['area']}", name=f"{f['rule']}: {f['title']}")
         evidence = "; ".join(f"{k}={v}" for k, v in f.get("evidence", {}).items())
@@ -27,6 +30,10 @@ def _suite(result: dict[str, Any]) -> ET.Element:
             el.text = f"{f['explanation']}\nEvidence: {evidence}\nFix:\n" + "\n".join(f"- {s}" for s in f["fix"])
         elif f["status"] == "warn":
             ET.SubElement(case, "system-out").text = f"WARNING: {f['title']}. Evidence: {evidence}"
+        elif f["rule"] in missing:
+            errors += 1
+            why = "; ".join(f"{k}: {v}" for k, v in (f.get("unknown_facts") or {}).items())
+            ET.SubElement(case, "error", message=f"not read: {f['title']}", type="not_read").text = why
         elif f["status"] in ("unknown", "skip", "manual"):
             skipped += 1
             why = "; ".join(f"{k}: {v}" for k, v in (f.get("unknown_facts") or {}).items())

@@ -25,9 +25,11 @@ _SUBSTITUTES = {
     "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }
 
-COLORS = {"fail": (179, 38, 30), "warn": (168, 107, 0), "unknown": (123, 31, 162), "pass": (46, 125, 50),
+COLORS = {"fail": (179, 38, 30), "incomplete": (196, 98, 0),
+          "warn": (168, 107, 0), "unknown": (123, 31, 162), "pass": (46, 125, 50),
           "skip": (102, 102, 102), "manual": (21, 101, 192)}
-VERDICT_FILL = {"fail": (253, 232, 232), "warn": (255, 244, 214), "pass": (227, 244, 230)}
+VERDICT_FILL = {"fail": (253, 232, 232), "warn": (255, 244, 214), "pass": (227, 244, 230),
+                "incomplete": (255, 233, 194)}
 
 
 def latin1(text: Any) -> str:
@@ -179,6 +181,11 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     pdf.multi_cell(width, 7, t(verdict), border=1, fill=True, padding=(0.5, 2.5), **nl)
     pdf.set_line_width(0.2)
     pdf.ln(1)
+    if r.missing:
+        text("These checks could not be made: the phone did not give droidcheck what they need:", 9, "B", 4.4,
+             COLORS["incomplete"])
+        for line in r.missing[:12]:
+            text(f"* {line}", 8.5, "", 4, COLORS["incomplete"], indent=3)
     if not r.complete:
         text("The read was incomplete, so causes may be missing:", 9, "B", 4.4, COLORS["unknown"])
         for p in r.problems[:8]:
@@ -186,7 +193,7 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
 
     heading("Most likely causes")
     if not r.causes:
-        text("None found on the phone.", 9.5)
+        text("None found in what was read." if r.verdict == "incomplete" else "None found on the phone.", 9.5)
     for c in r.causes:
         f: dict[str, Any] = c.finding
         status = str(f.get("status", ""))

@@ -31,7 +31,17 @@ STATUS_LABEL = {"fail": "FAIL", "warn": "WARN", "unknown": "UNKNOWN", "pass": "p
                 "manual": "check by hand"}
 VERDICT_TEXT = {"fail": "Problems found that stop codes arriving or being seen",
                 "warn": "Possible problems found",
-                "pass": "No problem found on the phone: work through the checklist"}
+                "pass": "No problem found on the phone: work through the checklist",
+                "incomplete": "Incomplete: not everything was read, so problems may be missing. Read the phone again"}
+
+
+def missing_lines(result: dict[str, Any]) -> list[str]:
+    """The important checks that could not be made (``verdict.missing``), one plain line each."""
+    lines = []
+    for m in (result.get("verdict") or {}).get("missing") or []:
+        why = "; ".join(f"{k}: {v}" for k, v in (m.get("unknown_facts") or {}).items())
+        lines.append(f"Not read: {m.get('title') or m.get('rule')}" + (f" ({why})" if why else ""))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,7 @@ class Report:
     version: str
     changes: list[str] = field(default_factory=list)  # one plain line per change fix mode made
     delivery: list[str] = field(default_factory=list)  # the watch result, as plain lines
+    missing: list[str] = field(default_factory=list)  # important checks not made: "Not read: …"
 
 
 def change_lines(result: dict[str, Any]) -> list[str]:
@@ -237,7 +248,7 @@ def build_report(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: 
         causes=causes, areas=areas, checklist=[f for f in findings if f.get("status") == "manual"],
         digest=result_digest(result), redacted=bool(result.get("redacted")),
         version=str(result.get("droidcheck_version") or ""),
-        changes=change_lines(result), delivery=delivery_lines(result),
+        changes=change_lines(result), delivery=delivery_lines(result), missing=missing_lines(result),
     )
 
 

@@ -18,7 +18,9 @@ STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yello
                 "manual": ("☐ check", "cyan")}
 VERDICT_TEXT = {"fail": ("Problems found that stop codes arriving or being seen", "bold white on red"),
                 "warn": ("Possible problems found", "bold black on yellow"),
-                "pass": ("No problem found on the phone: work through the checklist", "bold white on green")}
+                "pass": ("No problem found on the phone: work through the checklist", "bold white on green"),
+                "incomplete": ("Incomplete: not everything was read, so problems may be missing. Read the phone again",
+                               "bold black on dark_orange")}
 
 
 def _evidence(finding: dict[str, Any]) -> str:
@@ -57,6 +59,12 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
     header = Group(Text(_device_line(result), style="bold"), Text(f"Read at {captured} (UTC)", style="dim"),
                    Text(f" {vtext} ", style=vstyle))
     console.print(Panel(header, title="droidcheck · SMS code check", border_style="blue"))
+    missing = result["verdict"].get("missing") or []
+    if missing:
+        console.print(Text("These checks could not be made (what they need was not read):", style="bold dark_orange"))
+        for m in missing[:12]:
+            why = "; ".join(f"{k}: {v}" for k, v in (m.get("unknown_facts") or {}).items())
+            console.print(Text(f"  • Not read: {m['title']} ({why})", style="dark_orange"))
     if not result.get("complete", True):
         console.print(Text("The read was incomplete, so causes may be missing:", style="bold magenta"))
         for p in result.get("problems", [])[:8]:
@@ -66,7 +74,10 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
     likely = [findings[r] for r in result["verdict"]["likely_causes"] if r in findings]
     console.print(Text("Most likely causes", style="bold underline"))
     if not likely:
-        console.print(Text("  None found on the phone.", style="green"))
+        if verdict == "incomplete":
+            console.print(Text("  None found in what was read.", style="dark_orange"))
+        else:
+            console.print(Text("  None found on the phone.", style="green"))
     for n, f in enumerate(likely, 1):
         explained = [findings[r] for r in f.get("explains", []) if r in findings]
         console.print(_cause_block(n, f, explained))

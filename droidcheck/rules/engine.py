@@ -10,17 +10,24 @@ Status of one rule:
 
 A failed or warned finding that another failed/warned finding ``explains`` is attached under it
 (``explained_by``) and left out of the likely causes: no signal *because* airplane mode is on.
+
+The verdict is ``fail`` if any rule failed; else ``incomplete`` if the read was incomplete or an important
+rule could not be evaluated for want of data (see :func:`is_missing`); else ``warn`` or ``pass``. So a
+phone that dropped mid-read, a snapshot with nothing in it or noise instead of a command's output is never
+"no problem found".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from droidcheck.facts.model import Facts
 from droidcheck.rules import conditions
 from droidcheck.rules.model import SEVERITY_WEIGHT, Finding, Rule
 
 _STATUS_ORDER = {"fail": 0, "warn": 1, "unknown": 2, "manual": 3, "pass": 4, "skip": 5}
+#: Rules that cannot be left undecided: one of these unknown for want of data makes the verdict incomplete.
+IMPORTANT_SEVERITIES = ("critical", "high")
 
 
 def rule_facts(rule: Rule) -> list[str]:
@@ -71,19 +78,41 @@ def rank_key(f: Finding) -> tuple[int, int, int, str]:
     return (-SEVERITY_WEIGHT[f.rule.severity], _STATUS_ORDER[f.status], -f.rule.likelihood, f.rule.id)
 
 
+def is_missing(finding: Finding, facts: Facts) -> bool:
+    """An important rule (critical/high) that is ``unknown`` because a fact it needs was not read or not
+    understood (flagged ``unread``: timed out, lost, failed, noise, a format no parser knows). A fact the
+    phone cannot show (``droidcheck.facts.model.cannot_show``: no SIM ready, an Android version without the
+    feature) is not ``unread`` and does not count: the README's "not incompleteness"."""
+    if finding.status != "unknown" or finding.rule.severity not in IMPORTANT_SEVERITIES:
+        return False
+    return any((fact := facts.get(name)) is None or fact.unread for name in finding.unknown_facts)
+
+
 @dataclass
 class Evaluation:
     findings: list[Finding]
     likely_causes: list[Finding]
+    missing: list[Finding] = field(default_factory=list)  # important rules not evaluated for want of data
 
     @property
     def verdict(self) -> str:
+        """Over the facts alone; :func:`verdict_status` adds the read's own completeness."""
         statuses = {f.status for f in self.findings}
         if "fail" in statuses:
             return "fail"
+        if self.missing:
+            return "incomplete"
         if "warn" in statuses:
             return "warn"
         return "pass"
+
+
+def verdict_status(evaluation: Evaluation, read_complete: bool) -> str:
+    """``fail`` stays ``fail``; otherwise an incomplete read or a missing important rule is ``incomplete``."""
+    verdict = evaluation.verdict
+    if verdict in ("warn", "pass") and not read_complete:
+        return "incomplete"
+    return verdict
 
 
 def evaluate(rules: list[Rule], facts: Facts) -> Evaluation:
@@ -97,5 +126,6 @@ def evaluate(rules: list[Rule], facts: Facts) -> Evaluation:
                 other.explained_by = f.rule.id
                 f.explains.append(other.rule.id)
     likely = [f for f in problems if f.explained_by is None]
+    missing = sorted((f for f in findings if is_missing(f, facts)), key=rank_key)
     findings.sort(key=lambda f: (f.rule.area, _STATUS_ORDER[f.status], rank_key(f)))
-    return Evaluation(findings=findings, likely_causes=likely)
+    return Evaluation(findings=findings, likely_causes=likely, missing=missing)

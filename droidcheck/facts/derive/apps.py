@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from droidcheck.collect.plan import AMAZON_PACKAGES
 from droidcheck.facts.context import DeriveContext
-from droidcheck.facts.model import Fact, known, unknown
+from droidcheck.facts.model import Fact, cannot_show, known, unknown
 from droidcheck.parsers.appops import BUCKETS, op_mode, parse_standby_bucket
 from droidcheck.parsers.notification import NotificationDump, parse_notification_dump
 from droidcheck.parsers.package_dump import (
@@ -101,8 +101,12 @@ def _installed_amazon(snapshot: Snapshot) -> tuple[list[str] | None, str]:
 
 
 def packages_to_inspect(snapshot: Snapshot) -> list[str]:
-    """Packages phase 2 must read: the default SMS app and every installed Amazon Shopping app."""
+    """Packages phase 2 must read: the default SMS app and every installed Amazon Shopping app (judged on
+    the outputs in their command's format only: noise must not choose the apps to inspect)."""
+    from droidcheck.facts.extract import screen
+
     try:
+        snapshot = screen(snapshot)
         secure_text = snapshot.text("settings_secure")
         secure = parse_settings_list(secure_text) if secure_text is not None else None
         sms = resolve_default_sms_app(snapshot, _sdk_from_snapshot(snapshot), secure)
@@ -308,7 +312,7 @@ def _amazon_background(ctx: DeriveContext, pkgs: list[str]) -> Fact:
 def _amazon_bucket(ctx: DeriveContext, pkgs: list[str]) -> Fact:
     name = "amazon.standby_bucket"
     if ctx.sdk is not None and ctx.sdk < 28:
-        return unknown(name, "app standby buckets exist from Android 9")
+        return cannot_show(name, "app standby buckets exist from Android 9")
     worst: int | None = None
     for pkg in pkgs:
         text = ctx.snapshot.text(f"standby:{pkg}")

@@ -28,7 +28,7 @@ import re
 from datetime import date
 
 from droidcheck.facts.context import DeriveContext
-from droidcheck.facts.model import Fact, known, unknown
+from droidcheck.facts.model import Fact, cannot_show, known, unknown
 from droidcheck.parsers.clock import parse_epoch_seconds, parse_uptime
 from droidcheck.parsers.connectivity import ConnectivityDump, parse_connectivity
 from droidcheck.parsers.diskstats import parse_diskstats
@@ -191,7 +191,7 @@ def _drift_from_network_time(ctx: DeriveContext) -> Fact:
         return unknown(_DRIFT, f"{reason} ({ctx.missing('ntp')})")
     fix = parse_ntp_fix(ntp_text)
     if fix is None:
-        return unknown(_DRIFT, f"{reason} ({why_no_fix(ntp_text)})")
+        return cannot_show(_DRIFT, f"{reason} ({why_no_fix(ntp_text)})")  # the phone had no time fix
     if now_text is None:
         return unknown(_DRIFT, f"{reason} ({ctx.missing('clock_now')})")
     now = parse_clock_now(now_text)

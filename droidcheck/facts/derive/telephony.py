@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from droidcheck.facts.context import DeriveContext
-from droidcheck.facts.model import Fact, known, unknown
+from droidcheck.facts.model import Fact, cannot_show, known, unknown
 from droidcheck.parsers.isub import IsubDump, valid_sub_id
 from droidcheck.parsers.telephony_registry import (
     PhoneState,
@@ -282,7 +282,9 @@ def _signal_facts(ctx: DeriveContext, t: Telephony) -> list[Fact]:
              "signal.roaming", "signal.operator")
     view = _sms_view(t)
     if view is None:
-        return [unknown(n, t.sms_reason or "the SMS SIM is not known") for n in names]
+        # No SIM ready (every slot's state read): there is no signal to show. Otherwise it was not read.
+        make = cannot_show if t.sms_reason and t.slots and all(s.state for s in t.slots) else unknown
+        return [make(n, t.sms_reason or "the SMS SIM is not known") for n in names]
     if t.registry is None:
         reason = t.registry_missing
         facts = [unknown(n, reason) for n in names[:-1]]
@@ -385,7 +387,7 @@ def _phone_number_fact(t: Telephony) -> Fact:
         return unknown(name, "dumpsys isub lists no number for the SMS subscription")
     number = rec.number.strip()
     if number in ("", "null"):
-        return unknown(name, "the SIM does not store its own number (MSISDN); ask the customer")
+        return cannot_show(name, "the SIM does not store its own number (MSISDN); ask the customer")
     if _PHONE_NUMBER.match(number):
         return known(name, number, "as stored on the SIM; may be outdated after a number port")
-    return unknown(name, "Android hides the number in dumpsys isub on user builds; ask the customer")
+    return cannot_show(name, "Android hides the number in dumpsys isub on user builds; ask the customer")
