@@ -14,6 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
+from droidcheck.cli_params import install as _plain_params
+
+_plain_params()  # str/Path options without pydantic (~100 ms of start-up); see droidcheck/cli_params.py
 # Plain (click) help: rich's help renderer alone costs ~80 ms of start-up, and --help must feel instant.
 app = typer.Typer(
     name="droidcheck", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
