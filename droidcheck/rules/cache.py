@@ -25,7 +25,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +119,8 @@ def write(key: str | None, rules: list[Rule]) -> None:
     where = cache_dir()
     if key is None or where is None:
         return
+    import tempfile  # only when writing: a hit should not pay for it
+
     try:
         text = json.dumps({"format": FORMAT, "key": key, "rules": [dataclasses.asdict(r) for r in rules]},
                           ensure_ascii=False, allow_nan=False)
