@@ -5,6 +5,10 @@ Prints: fleet wall time; one phone alone (the same fleet code, one device); a se
 (``ru_maxrss`` of this process and of its reaped children: the check subprocesses and adb servers).
 
     python benchmarks/bench_fleet.py [--phones 200] [--servers 4] [--latency-ms 20] [--sequential 10]
+                                     [--phone-costs | --no-phone-costs]
+
+``--phone-costs`` (the default) makes every simulated command take as long as on a real phone
+(``Profile.phone_costs``: dumpsys 0.15 s, pm 0.2 s…), so a phone's read is bound by the phone, as in a lab.
 
 Not a test: figures depend on the machine. Goals: fleet < 10x one phone, >= 20x faster than the
 sequential loop, < 300 MB.
@@ -32,13 +36,13 @@ from droidcheck.sim.host import SimHost
 from droidcheck.sim.profile import Faults, builtin_profiles
 
 
-def _serve_phones(phones: int, latency_ms: int, conn: Connection) -> None:
+def _serve_phones(phones: int, latency_ms: int, costs: bool, conn: Connection) -> None:
     """Child process: the simulated phones. Real phones do their own work; keeping the simulator's CPU
     out of the measured process keeps the figures about droidcheck."""
     base = builtin_profiles()
     profiles = []
     for i in range(phones):
-        p = base[i % len(base)].copy(name=f"bench-{i}")
+        p = base[i % len(base)].copy(name=f"bench-{i}", phone_costs=costs)
         p.faults = Faults(latency_ms=latency_ms)
         profiles.append(p)
     host = SimHost()
@@ -49,9 +53,10 @@ def _serve_phones(phones: int, latency_ms: int, conn: Connection) -> None:
         host.stop()
 
 
-def _start_lab(phones: int, servers: int, latency_ms: int):
+def _start_lab(phones: int, servers: int, latency_ms: int, costs: bool):
     parent, child = multiprocessing.Pipe()
-    sim = multiprocessing.get_context("spawn").Process(target=_serve_phones, args=(phones, latency_ms, child))
+    sim = multiprocessing.get_context("spawn").Process(target=_serve_phones,
+                                                       args=(phones, latency_ms, costs, child))
     sim.start()
     ports = parent.recv()
     started = [AdbServer.start() for _ in range(servers)]
@@ -95,10 +100,12 @@ def main() -> None:
     ap.add_argument("--sequential", type=int, default=10, help="check subprocesses timed for the estimate")
     ap.add_argument("--jobs", type=int, default=32)
     ap.add_argument("--per-server", type=int, default=8)
+    ap.add_argument("--phone-costs", action=argparse.BooleanOptionalAction, default=True,
+                    help="simulated commands take as long as on a real phone (default: on)")
     args = ap.parse_args()
     print(f"droidcheck fleet benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.platform()}, "
           f"Python {platform.python_version()}, {os.cpu_count()} CPU(s)")
-    servers, host, devices = _start_lab(args.phones, args.servers, args.latency_ms)
+    servers, host, devices = _start_lab(args.phones, args.servers, args.latency_ms, args.phone_costs)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             addresses = [s.address for s in servers]
@@ -131,7 +138,7 @@ def main() -> None:
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"phones {args.phones} on {args.servers} adb servers, {args.latency_ms} ms latency per round trip, "
-          f"--jobs {args.jobs} --per-server {args.per_server}")
+          f"phone costs {'on' if args.phone_costs else 'off'}, --jobs {args.jobs} --per-server {args.per_server}")
     print(f"statuses: {summary['counts']}")
     print(f"one phone alone (fleet of 1):     {one_s:7.2f} s")
     print(f"fleet of {args.phones}:                  {fleet_s:7.2f} s  = {fleet_s / one_s:5.1f}x one phone "

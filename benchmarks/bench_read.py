@@ -1,15 +1,23 @@
-"""Benchmark: reading one phone, against a naive baseline, in the same run.
+"""Benchmark: reading one phone, against its physical limit and its baselines, in the same run.
 
     python benchmarks/bench_read.py [--latency-ms 20] [--repeat 5]
 
-Through the real adb server (from the adbutils wheel) and a simulated phone that adds ``--latency-ms`` to
-every round trip (each adb service opened), it measures:
+Through the real adb server (from the adbutils wheel) and two simulated Pixel 8 phones: a *costed* one,
+whose commands take as long as on a real phone (``phone_costs``: dumpsys 0.15 s, pm 0.2 s…) with
+``--latency-ms`` added to every round trip, and an *instant* one (no costs, no latency) for start-up
+figures. It measures:
 
-* droidcheck's batched read: round trips and wall time of one full snapshot;
-* the naive baseline: the same commands, one ``adb shell`` each;
-* evaluating facts and rules on the snapshot (pure CPU);
-* loading the rules, against the pure-Python YAML parser (what it was before libyaml was used);
-* ``droidcheck --help`` start-up time, and a whole ``droidcheck check --from SNAPSHOT`` process.
+* droidcheck's read of the costed phone (``read_device``, whatever reader the tree has): wall time and
+  round trips;
+* the physical limit: every command of that read alone, one ``adb shell`` each; the slowest of them is
+  the fastest any read can be (one round trip, everything else in parallel);
+* today's sequential batch (the reader before issue 16): phase 1 in one script, one command after the
+  other, then phase 2 for the same packages in a second script;
+* the naive baseline: one ``adb shell`` per command;
+* whole processes: ``droidcheck check`` against ``adb shell getprop``, on the instant and on the costed
+  phone, plus ``droidcheck --help`` and ``droidcheck check --from SNAPSHOT``;
+* facts and rules on a snapshot (pure CPU) and loading the rules from the files (against the pure-Python
+  YAML parser) and from the compiled rule cache.
 
 It prints figures and never fails; the numbers go into benchmarks/RESULTS.md by hand, with the machine.
 """
@@ -17,17 +25,21 @@ It prints figures and never fails; the numbers go into benchmarks/RESULTS.md by 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
 import yaml
 
-from droidcheck.adb.server import AdbServer
+from droidcheck.adb.server import AdbServer, adb_binary
+from droidcheck.adb.service import run_shell
 from droidcheck.check import check_snapshot
 from droidcheck.collect.collector import read_device
 from droidcheck.collect.plan import phase_probes
@@ -38,27 +50,51 @@ from droidcheck.rules.loader import load_rules
 from droidcheck.sim.host import SimHost
 from droidcheck.sim.profile import find_profile
 
+PROFILE = "pixel8-a14-healthy"
+SHELL_TIMEOUT_S = 60
 
-def naive_read(device) -> tuple[int, float]:
-    """One `adb shell` per command, as a simple script would do it."""
-    from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 
+def plan_commands(packages: list[str]) -> list[tuple[str, str]]:
+    """(probe, command) for phase 1 and for phase 2 on ``packages``: what a full read runs."""
+    out = [(p.id, p.command) for p in phase_probes(1)]
+    for pkg in packages:
+        out += [(p.probe_id(pkg), p.render(pkg)) for p in phase_probes(2)]
+    return out
+
+
+def sequential_script(commands: list[tuple[str, str]]) -> str:
+    """One command after the other, each framed: the shape of the batch before issue 16 (the exact marker
+    text does not matter for the time; the phone runs the same commands in the same order)."""
+    lines = []
+    for probe, command in commands:
+        lines += [f"echo 'BEGIN {probe}'", f"{command} 2>&1", f'echo "END {probe} $?"']
+    return "\n".join(lines) + "\n"
+
+
+def sequential_batch_read(device, packages: list[str]) -> tuple[int, float]:
+    """Today's sequential reader, rebuilt from the plan: round trip 1 runs phase 1; round trip 2 runs
+    phase 2 for the packages phase 1 named (taken from a real read: same commands, same answers)."""
     t0 = time.perf_counter()
-    trips = 0
-    snap = Snapshot(SnapshotMeta())
-    for probe in phase_probes(1):
-        out = device.shell(probe.command, timeout=probe.timeout_s + 5)
-        snap.add(CommandOutput(probe.id, probe.command, out, 0))
+    run_shell(device, sequential_script(plan_commands([])), SHELL_TIMEOUT_S)
+    trips = 1
+    phase2 = plan_commands(packages)[len(phase_probes(1)):]
+    if phase2:
+        run_shell(device, sequential_script(phase2), SHELL_TIMEOUT_S)
         trips += 1
-    # The per-app commands depend on the answers above (default SMS app, Amazon installed).
-    for pkg in packages_to_inspect(snap):
-        for probe in phase_probes(2):
-            device.shell(probe.render(pkg), timeout=probe.timeout_s + 5)
-            trips += 1
     return trips, time.perf_counter() - t0
 
 
-def median_time(fn, repeat: int) -> float:
+def single_commands(device, packages: list[str]) -> list[tuple[str, float]]:
+    """Each command of a full read alone, one ``adb shell`` (one round trip) each → (probe, seconds)."""
+    timed = []
+    for probe, command in plan_commands(packages):
+        t0 = time.perf_counter()
+        run_shell(device, command, SHELL_TIMEOUT_S)
+        timed.append((probe, time.perf_counter() - t0))
+    return timed
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -67,57 +103,108 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def process_time(argv: list[str], repeat: int) -> tuple[float, float]:
+    """Medians of a whole process's wall time and CPU time (user + system), after one warm-up run. On a
+    busy machine the CPU time is the steadier figure: the wall time also counts waiting for a core."""
+    subprocess.run(argv, capture_output=True, check=False)
+    walls, cpus = [], []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=False)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _connect(server: AdbServer, port: int) -> tuple[str, object]:
+    serial = f"127.0.0.1:{port}"
+    client = server.client()
+    client.connect(serial, timeout=10)
+    client.wait_for(serial, state="device", timeout=10)
+    return serial, client.device(serial)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    ms = 1000
 
-    profile = find_profile("pixel8-a14-healthy")
-    profile.faults.latency_ms = args.latency_ms
+    costed = find_profile(PROFILE).copy(name="costed", phone_costs=True)
+    costed.faults.latency_ms = args.latency_ms
+    instant = find_profile(PROFILE).copy(name="instant")
     rules = load_rules()
+    check = [sys.executable, "-m", "droidcheck.cli", "check", "--format", "json"]
     with AdbServer.start() as server, SimHost() as host:
-        [(_, port)] = host.start([profile])
-        serial = f"127.0.0.1:{port}"
-        client = server.client()
-        client.connect(serial, timeout=10)
-        client.wait_for(serial, state="device", timeout=10)
-        device = client.device(serial)
+        [(_, costed_port), (_, instant_port)] = host.start([costed, instant])
+        costed_serial, device = _connect(server, costed_port)
+        instant_serial, _ = _connect(server, instant_port)
+        adb = [str(adb_binary()), "-P", str(server.port)]
         try:
             snaps = []
-            batched = median_time(lambda: snaps.append(read_device(device, serial=serial)), args.repeat)
-            trips = snaps[-1].meta.round_trips
-            naive_runs = [naive_read(device) for _ in range(args.repeat)]
-            naive_trips = naive_runs[0][0]
-            naive = statistics.median(t for _, t in naive_runs)
+            read_s = median_time(lambda: snaps.append(read_device(device, serial=costed_serial)), args.repeat)
+            snap = snaps[-1]
+            trips = snap.meta.round_trips
+            packages = packages_to_inspect(snap)
+            singles = single_commands(device, packages)
+            seq_runs = [sequential_batch_read(device, packages) for _ in range(args.repeat)]
+            seq_trips, seq_s = seq_runs[0][0], statistics.median(t for _, t in seq_runs)
+            naive_runs = [(len(singles), sum(t for _, t in single_commands(device, packages)))
+                          for _ in range(max(1, args.repeat // 2))]
+            naive_trips, naive_s = naive_runs[0][0], statistics.median(t for _, t in naive_runs)
+            whole = {}
+            for name, serial in (("instant", instant_serial), ("costed", costed_serial)):
+                whole[name] = (process_time([*check, "--adb", server.address, "-s", serial], args.repeat),
+                               process_time([*adb, "-s", serial, "shell", "getprop"], args.repeat))
         finally:
-            client.disconnect(serial)
-    snap = snaps[-1]
+            for serial in (costed_serial, instant_serial):
+                server.client().disconnect(serial)
+
+    slowest_probe, slowest_s = max(singles, key=lambda pt: pt[1])
     facts_s = median_time(lambda: extract_facts(snap), 50)
     check_s = median_time(lambda: check_snapshot(snap, rules), 50)
-    help_s = median_time(lambda: subprocess.run([sys.executable, "-m", "droidcheck.cli", "--help"],
-                                                capture_output=True, check=True), args.repeat)
-    rules_s = median_time(load_rules, 20)
-    with mock.patch.object(rules_loader, "_COMPOSER", yaml.SafeLoader):
-        rules_py_s = median_time(load_rules, 20)
+    help_s = process_time([sys.executable, "-m", "droidcheck.cli", "--help"], args.repeat)
+    with mock.patch.dict(os.environ, {"DROIDCHECK_NO_RULE_CACHE": "1"}):  # the files themselves
+        rules_s = median_time(load_rules, 20)
+        rules_py_s = None
+        if hasattr(rules_loader, "_COMPOSER"):
+            with mock.patch.object(rules_loader, "_COMPOSER", yaml.SafeLoader):
+                rules_py_s = median_time(load_rules, 20)
+    load_rules()  # writes the compiled cache if it is not there yet
+    rules_cached_s = median_time(load_rules, 20)
     with tempfile.TemporaryDirectory() as tmp:
         saved = Path(tmp) / "snapshot.json"
         saved.write_text(snap.to_json(), encoding="utf-8")
-        offline_s = median_time(lambda: subprocess.run([sys.executable, "-m", "droidcheck.cli", "check", "--from",
-                                                        str(saved), "--format", "json"], capture_output=True),
-                                args.repeat)
+        offline_s = process_time([*check, "--from", str(saved)], args.repeat)
 
-    print(f"latency per round trip: {args.latency_ms} ms, repeats: {args.repeat} (medians)")
-    print(f"{'':34}{'round trips':>12}{'wall time':>12}")
-    print(f"{'droidcheck batched snapshot':34}{trips:>12}{batched * 1000:>10.0f} ms")
-    print(f"{'naive: one adb shell per command':34}{naive_trips:>12}{naive * 1000:>10.0f} ms")
-    print(f"speed-up: {naive / batched:.1f}x fewer seconds, {naive_trips / trips:.1f}x fewer round trips")
-    print(f"facts from snapshot: {facts_s * 1000:.2f} ms; facts + {len(rules)} rules: {check_s * 1000:.2f} ms "
-          f"({check_s / batched * 100:.1f} % of the read)")
-    print(f"loading {len(rules)} rules: {rules_s * 1000:.1f} ms (pure-Python YAML parser: {rules_py_s * 1000:.1f} ms, "
-          f"{rules_py_s / rules_s:.1f}x)")
-    print(f"droidcheck --help: {help_s * 1000:.0f} ms; droidcheck check --from SNAPSHOT (whole process): "
-          f"{offline_s * 1000:.0f} ms")
+    print(f"costed phone ({PROFILE}, phone_costs on) + {args.latency_ms} ms per round trip; "
+          f"repeats: {args.repeat} (medians); PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')}")
+    print(f"{'':44}{'round trips':>12}{'wall time':>12}{'x limit':>9}")
+    rows = [("physical limit: slowest command alone", 1, slowest_s),
+            ("droidcheck read (read_device)", trips, read_s),
+            ("sequential batch (reader before issue 16)", seq_trips, seq_s),
+            ("naive: one adb shell per command", naive_trips, naive_s)]
+    for label, n, secs in rows:
+        print(f"{label:44}{n:>12}{secs * ms:>10.0f} ms{secs / slowest_s:>8.1f}x")
+    print(f"  slowest command: {slowest_probe}; {len(singles)} commands, "
+          f"{sum(t for _, t in singles) * ms:.0f} ms one after another (each with its own round trip)")
+    print(f"  read vs sequential batch: {seq_s / read_s:.2f}x faster; goal: read <= 1.5x the limit "
+          f"(now {read_s / slowest_s:.1f}x)")
+    print(f"whole process, wall (CPU){'':17}{'droidcheck check':>22}{'adb shell getprop':>22}")
+    for name, ((dc_s, dc_cpu), (adb_s, adb_cpu)) in whole.items():
+        print(f"  {name + ' phone':40}{dc_s * ms:>10.0f} ms ({dc_cpu * ms:4.0f})"
+              f"{adb_s * ms:>10.0f} ms ({adb_cpu * ms:4.0f})")
+    for label, (wall, cpu) in (("droidcheck --help", help_s), ("droidcheck check --from SNAPSHOT", offline_s)):
+        print(f"  {label:40}{wall * ms:>10.0f} ms ({cpu * ms:4.0f})")
+    print(f"  goal: check on the instant phone <= 300 ms; load average now {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPU(s)")
+    print(f"facts from snapshot: {facts_s * ms:.2f} ms; facts + {len(rules)} rules: {check_s * ms:.2f} ms")
+    py = f" (pure-Python YAML parser: {rules_py_s * ms:.1f} ms)" if rules_py_s else ""
+    print(f"loading {len(rules)} rules in-process: {rules_s * ms:.1f} ms{py}; "
+          f"from the compiled cache: {rules_cached_s * ms:.1f} ms")
 
 
 if __name__ == "__main__":

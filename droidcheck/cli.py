@@ -14,6 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
+from droidcheck.cli_params import install as _plain_params
+
+_plain_params()  # str/Path options without pydantic (~100 ms of start-up); see droidcheck/cli_params.py
 # Plain (click) help: rich's help renderer alone costs ~80 ms of start-up, and --help must feel instant.
 app = typer.Typer(
     name="droidcheck", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -571,7 +574,10 @@ def diff(run_a: Annotated[str | None, typer.Argument(help="Older run id (or pref
 def sim(profiles: Annotated[list[str], typer.Argument(help="Built-in profile names or YAML files.")],
         port: Annotated[int, typer.Option("--port", help="First TCP port; the others follow it. 0 picks free "
                                                          "ports (the listing shows them).")] = 5555,
-        adb: AdbOpt = None) -> None:
+        adb: AdbOpt = None,
+        phone_costs: Annotated[bool, typer.Option("--phone-costs", help="Make each command take as long as on "
+                                                  "a real phone (dumpsys ~0.15 s, pm ~0.2 s…; the profile's "
+                                                  "'costs' can change them).")] = False) -> None:
     """Run simulated phones that speak the ADB device protocol (connect with 'adb connect')."""
     from droidcheck.sim.host import serve
     from droidcheck.sim.profile import ProfileError, find_profile
@@ -582,6 +588,8 @@ def sim(profiles: Annotated[list[str], typer.Argument(help="Built-in profile nam
         from droidcheck.errors import InputError
 
         raise InputError(str(exc)) from None
+    for profile in loaded:
+        profile.phone_costs = profile.phone_costs or phone_costs
     serve(loaded, port or None, adb)
 
 

@@ -25,6 +25,17 @@ from droidcheck.sim.profile import Faults, Profile, find_profile
 CONNECT_TIMEOUT = 15.0
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The compiled rule cache (and anything else cached) goes to a directory of this test run, never the
+    user's; droidcheck processes the tests start inherit it."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DROIDCHECK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    mp.delenv("DROIDCHECK_NO_RULE_CACHE", raising=False)
+    yield
+    mp.undo()
+
+
 @dataclass
 class AdbServerHandle:
     """What the ``adb_server`` fixture yields: where the server is, and a client for it."""

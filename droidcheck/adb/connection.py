@@ -101,11 +101,12 @@ def ensure_server(address: ServerAddress) -> None:
     )
 
 
-def client_for(address: ServerAddress, timeout: float = 10):  # -> adbutils.AdbClient (lazy import: start-up)
-    """A fresh client per caller: adbutils clients are cheap, and sharing one across threads is not safe."""
-    from adbutils import AdbClient
+def client_for(address: ServerAddress, timeout: float = 10):  # -> WireClient
+    """A fresh client per caller (cheap, and not shared across threads). It speaks the requests a read
+    needs itself and hands anything else to adbutils, imported only then (see droidcheck/adb/wire.py)."""
+    from droidcheck.adb.wire import WireClient
 
-    return AdbClient(host=address.host, port=address.port, socket_timeout=timeout)
+    return WireClient(host=address.host, port=address.port, socket_timeout=timeout)
 
 
 #: Listing devices is answered from the server's memory: a server silent this long is not an ADB server.
@@ -146,15 +147,15 @@ def _transport_of(serial: str, tags: dict[str, str]) -> str:
 
 def list_devices(address: ServerAddress) -> list[DeviceEntry]:
     """Every device the server knows, in every state (adbutils' device_list() drops non-ready ones)."""
-    from adbutils import AdbError, AdbTimeout
+    from droidcheck.adb.wire import WireError, WireTimeout
 
     ensure_server(address)
     try:
         infos = client_for(address, LIST_TIMEOUT_S).list(extended=True)
-    except AdbTimeout:
+    except WireTimeout:
         raise AdbServerUnavailable(f"something at {address} accepted the connection but gave no ADB answer "
                                    f"within {LIST_TIMEOUT_S:.0f} s", _NOT_ADB_HINT.format(address=address)) from None
-    except AdbError as exc:
+    except WireError as exc:
         raise AdbServerUnavailable(f"{address} did not answer as an ADB server does ({exc})",
                                    _NOT_ADB_HINT.format(address=address)) from exc
     except OSError as exc:

@@ -10,14 +10,13 @@ from droidcheck.adb.connection import DeviceEntry, ServerAddress, client_for
 def _release_and_model(address: ServerAddress, serial: str) -> tuple[str, str]:
     """Android version and the model as the phone names it (`adb devices -l` turns "SM-A525F" into
     "SM_A525F")."""
-    from adbutils import AdbError, AdbTimeout
-
     from droidcheck.adb.service import run_shell
+    from droidcheck.adb.wire import adb_errors
 
     try:
         out = run_shell(client_for(address).device(serial),
                         "getprop ro.build.version.release; getprop ro.product.model", timeout=5)
-    except (AdbError, AdbTimeout, OSError):
+    except adb_errors():
         return "", ""
     lines = [line.strip() for line in out.splitlines()] + ["", ""]
     return lines[0], lines[1]

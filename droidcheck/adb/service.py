@@ -14,7 +14,8 @@ from typing import Any
 
 
 def open_service(device: Any, service: str, timeout: float) -> Any:
-    """An ``AdbConnection`` to ``service`` on ``device`` (an adbutils device), or adbutils' errors.
+    """A connection to ``service`` on ``device`` (a :class:`droidcheck.adb.wire.WireDevice` or an adbutils
+    device), or the client's errors.
 
     adbutils has no public accessor for a device's client, so its ``_client`` attribute is read; anything
     without one (another adbutils version, a test double) opens its transport the adbutils way."""
@@ -48,7 +49,8 @@ def close_now(conn: Any) -> None:
 def run_shell(device: Any, command: str, timeout: float) -> str:
     """``adb shell COMMAND``: everything it printed (stdout and stderr interleaved, as the legacy shell
     service gives them), on one server connection. ``timeout`` bounds the open and each wait for data;
-    adbutils' errors (``AdbError``, ``AdbTimeout``) and ``OSError`` reach the caller."""
+    ``OSError`` reaches the caller: ``WireTimeout`` when the phone went quiet, ``WireError`` for what the
+    server refused, and adbutils' errors from an adbutils device's own transport."""
     conn = open_service(device, "shell:" + command, timeout)
     try:
         conn.conn.settimeout(timeout)
@@ -56,9 +58,9 @@ def run_shell(device: Any, command: str, timeout: float) -> str:
         while chunk := conn.conn.recv(65536):
             chunks.append(chunk)
     except TimeoutError:
-        from adbutils import AdbTimeout
+        from droidcheck.adb.wire import WireTimeout
 
-        raise AdbTimeout(f"the phone printed nothing for {timeout:.0f} s") from None
+        raise WireTimeout(f"the phone printed nothing for {timeout:.0f} s") from None
     finally:
         close_now(conn)
     return b"".join(chunks).decode("utf-8", errors="replace")

@@ -59,16 +59,15 @@ def _open_shell(device, script: str, deadline: float):
 
 def _stream(device, script: str, items: list[BatchItem], deadline: float) -> _StreamResult:
     """Send one batch and read its reply as it arrives, watching per-probe and overall limits."""
-    from adbutils import AdbError, AdbTimeout
-
     from droidcheck.adb.service import close_now
+    from droidcheck.adb.wire import adb_errors
 
     limits = {i.probe: i.timeout_s + HOST_GRACE_S for i in items}
     started = time.monotonic()
     result = _StreamResult(text="", started=started)
     try:
         conn = _open_shell(device, script, deadline)
-    except (AdbError, AdbTimeout, OSError) as exc:
+    except adb_errors() as exc:
         result.problem = f"could not start the read: {exc}"
         return result
     sock = conn.conn

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from droidcheck.rules import cache as rule_cache
 from droidcheck.rules import conditions
 from droidcheck.rules.causes import ARTICLE_SECTIONS
 from droidcheck.rules.model import SEVERITIES, STATUSES, Rule, RuleTest
@@ -283,6 +284,9 @@ def load_rules(extra_dirs: list[Path] | None = None, only_dirs: list[Path] | Non
     """The rule set: built-ins, then each extra dir (same id overrides), or only ``only_dirs``."""
     problems: list[Problem] = []
     dirs = list(only_dirs) if only_dirs else [builtin_rules_dir(), *(extra_dirs or [])]
+    cache_key = rule_cache.key_for(dirs, _files_in)  # a compiled copy of these exact files, if any
+    if (cached := rule_cache.read(cache_key)) is not None:
+        return cached
     by_id: dict[str, Rule] = {}
     for directory in dirs:
         if not directory.exists():
@@ -306,4 +310,5 @@ def load_rules(extra_dirs: list[Path] | None = None, only_dirs: list[Path] | Non
                 problems.append(Problem(rule.source, rule.line, rule.id, f"explains unknown rule {target!r}"))
     if problems:
         raise RuleLoadError(problems)
+    rule_cache.write(cache_key, list(by_id.values()))
     return list(by_id.values())

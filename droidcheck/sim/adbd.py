@@ -21,10 +21,11 @@ Services: ``shell,v2[,args]:CMD`` (stdout/stderr/exit packets: id byte, u32 LE l
 
 Faults (``profile.faults``) are applied here because they belong to the phone, not to one command:
 ``unauthorized``, ``offline``, ``latency_ms``, ``disconnect_after``, ``stall_after``, ``hang_on``,
-``garbage_on``. Commands are counted per phone (across connections and streams); only *device commands*
-count — the shell's own ``echo``/``grep``/``timeout`` do not — so ``disconnect_after: 3`` means "three
-probes answer, the fourth loses the phone". The disconnect fires once; the adb server then reconnects and
-the phone answers again, like a cable that was jiggled.
+``garbage_on``. With ``profile.phone_costs`` on, each device command also sleeps for its phone-side
+cost (``Profile.command_cost``) before it answers. Commands are counted per phone (across connections
+and streams); only *device commands* count — the shell's own ``echo``/``grep``/``timeout`` do not — so
+``disconnect_after: 3`` means "three probes answer, the fourth loses the phone". The disconnect fires
+once; the adb server then reconnects and the phone answers again, like a cable that was jiggled.
 """
 
 from __future__ import annotations
@@ -193,6 +194,11 @@ class SimPhone:
         line = " ".join(argv)
         if any(line.startswith(h) for h in faults.hang_on):
             await _forever()  # only a toybox `timeout` around it (or the client going away) ends it
+        cost = self.profile.command_cost(argv)
+        if cost:
+            # Time spent by this command alone (not a lock on the phone): commands the shell ran side by
+            # side would overlap, as on a real phone; a toybox `timeout` around it still cuts it short.
+            await asyncio.sleep(cost)
         if any(line.startswith(g) for g in faults.garbage_on):
             return Output(stdout=garbage(self.profile, line))
         try:

@@ -179,8 +179,9 @@ def serve(profiles: Sequence[Profile], base_port: int | None = None, connect_to:
             if client is not None:
                 connected.append(addr)  # even a failed connect leaves a transport to disconnect
                 note = _connect(client, addr, profile)
+            costs = ", phone costs on" if profile.phone_costs else ""
             print(f"{profile.serial} → {addr}  {profile.name}: {profile.maker} {profile.model}, "
-                  f"Android {profile.release}{note}", file=out, flush=True)
+                  f"Android {profile.release}{costs}{note}", file=out, flush=True)
         print(f"{len(sim.phones)} simulated phone(s) running; Ctrl-C to stop.", file=out, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             while not stop.wait(0.5):  # wake up now and then so Ctrl-C is seen on every platform

@@ -30,6 +30,27 @@ class ProfileError(Exception):
     pass
 
 
+#: What a command costs on a real phone, in seconds, by the words it starts with (the longest match
+#: wins; a command matching nothing costs nothing). A real phone spends most of a read running these:
+#: dumpstate ends every section of a bug report with "--------- 0.024s was the duration of dumpsys isub",
+#: and public bug reports show ``dumpsys isub`` at 0.024–0.045 s, ``dumpsys wifip2p`` 0.039 s,
+#: ``dumpsys activity`` 0.13–0.29 s, ``dumpsys window`` 0.42 s and a whole ``dumpsys package`` 1.9 s.
+#: ``dumpsys`` of one service (or one package) is taken as 0.15 s, ``pm list`` 0.2 s (it starts a Java
+#: process), ``settings``/``cmd``/``am``/``appops`` 0.06 s (a binder call from a Java or native client)
+#: and ``getprop`` 0.015 s (it reads shared memory).
+DEFAULT_COSTS: dict[str, float] = {
+    "dumpsys": 0.150,
+    "dumpsys isub": 0.035,
+    "pm": 0.200,
+    "settings": 0.060,
+    "cmd": 0.060,
+    "am": 0.060,
+    "appops": 0.060,
+    "getprop": 0.015,
+}
+MAX_COST_S = 60.0  # a cost above this is a typo, not a phone
+
+
 _RELATIVE = re.compile(r"^-(\d+)d$")
 
 
@@ -161,6 +182,11 @@ class Profile:
     expect: dict[str, Any] = field(default_factory=dict)
     #: A scripted incoming SMS for ``droidcheck watch``; None: no message ever arrives.
     sms_script: SmsScript | None = None
+    #: Charge each command its phone-side cost (``costs``) as time spent running. Off by default so that
+    #: the tests stay fast; benchmarks and ``droidcheck sim --phone-costs`` turn it on.
+    phone_costs: bool = False
+    #: Per-command costs in seconds, merged over :data:`DEFAULT_COSTS` (``{"dumpsys notification": 0.3}``).
+    costs: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.security_patch = resolve_date(self.security_patch)
@@ -168,6 +194,18 @@ class Profile:
             self.release = SDK_TO_RELEASE.get(self.sdk, str(self.sdk))
         if not self.serial:
             self.serial = f"SIM{zlib.crc32(self.name.encode()) % 10**8:08d}"  # stable across runs
+        self.costs = _check_costs(self.costs)
+
+    def command_cost(self, argv: list[str]) -> float:
+        """Seconds this command takes on the phone: 0 unless ``phone_costs`` is on."""
+        if not self.phone_costs or not argv:
+            return 0.0
+        table = {**DEFAULT_COSTS, **self.costs}
+        for n in range(len(argv), 0, -1):
+            cost = table.get(" ".join(argv[:n]))
+            if cost is not None:
+                return cost
+        return 0.0
 
     def app(self, package: str) -> App | None:
         return next((a for a in self.apps if a.package == package), None)
@@ -187,6 +225,21 @@ class Profile:
         for k, v in changes.items():
             setattr(clone, k, v)
         return clone
+
+
+def _check_costs(costs: Any) -> dict[str, float]:
+    """``costs`` from a profile file: command words → seconds, each a number in [0, MAX_COST_S]."""
+    if not isinstance(costs, dict):
+        raise ProfileError(f"costs: expected a mapping of command → seconds, got {type(costs).__name__}")
+    checked: dict[str, float] = {}
+    for key, value in costs.items():
+        words = " ".join(str(key).split())
+        if not isinstance(key, str) or not words:
+            raise ProfileError(f"costs: {key!r} is not a command")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_COST_S:
+            raise ProfileError(f"costs: {key}: expected seconds between 0 and {MAX_COST_S:g}, got {value!r}")
+        checked[words] = float(value)
+    return checked
 
 
 def _build(cls: type, data: Any, where: str) -> Any:
@@ -212,7 +265,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
         kwargs[key] = value
     try:
         return cls(**kwargs)
-    except TypeError as exc:
+    except (TypeError, ProfileError) as exc:
         raise ProfileError(f"{where}: {exc}") from exc
 
 

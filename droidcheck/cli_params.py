@@ -1,0 +1,89 @@
+"""Plain coercion for droidcheck's simple command-line parameters, so a command does not import pydantic.
+
+typer 0.29 turns every option value into its Python type with a pydantic ``TypeAdapter``, built the first
+time the option is processed, including options left at their defaults. So any command with a text or
+path option imported pydantic (~100 ms of a ~0.3 s start) and built a schema per option. No typer setting
+turns that off, and ``typer.main`` itself imports without pydantic.
+
+Most of droidcheck's options are ``str``, ``Path``, ``list[str]``, ``list[Path]`` or flags, for which the
+conversion is exactly ``str(value)``, ``Path(value)`` followed by typer's own path checks
+(``coerce_cli_path``), and the ``True``/``False`` click already gives a flag. This
+module gives such parameters a runtime converter that does just that; every other parameter (numbers,
+choices, custom parsers, files) keeps typer's pydantic converter. ``install`` changes nothing when typer
+is not laid out as expected (another version), so the worst case is the old start-up time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+_installed = False
+
+
+def _plain_kind(annotation: Any) -> tuple[type, bool] | None:
+    """(item type, is a list) for str, Path, bool, list[str] and list[Path]; else None."""
+    is_list = get_origin(annotation) is list
+    if is_list:
+        args = get_args(annotation)
+        if len(args) != 1:
+            return None
+        annotation = args[0]
+    if annotation is str or annotation is Path or (annotation is bool and not is_list):
+        return annotation, is_list
+    return None
+
+
+def install() -> None:
+    """Teach typer's parameters to convert plain values without pydantic. Idempotent."""
+    global _installed
+    if _installed:
+        return
+    try:
+        from dataclasses import dataclass
+
+        from typer import _coercion, _param_types, core
+    except ImportError:
+        return
+    param_class = getattr(core, "_TyperParameter", None)
+    base = getattr(_coercion, "RuntimeParam", None)
+    coerce_path = getattr(_param_types, "coerce_cli_path", None)
+    original = getattr(param_class, "get_runtime_param", None)
+    if param_class is None or base is None or coerce_path is None or original is None:
+        return
+
+    @dataclass(frozen=True)
+    class PlainRuntimeParam(base):  # type: ignore[misc, valid-type]
+        """``str``/``Path`` (or a list of them) from the strings click hands over."""
+
+        item: type = str
+        is_list: bool = False
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            values = (value if isinstance(value, list | tuple) else [value]) if self.is_list else [value]
+            if self.item is bool and isinstance(value, bool):
+                return value  # a flag: click already gives True/False
+            if self.item is bool or not all(isinstance(v, str | Path) for v in values):
+                # not what click hands over (bytes, a programmatic default…): typer's own converter
+                return _coercion.build_runtime_param(param.type_descriptor)._coerce_value(value, param, ctx)
+            if self.item is str:
+                out = [str(v) for v in values]
+            else:
+                out = [coerce_path(Path(v), self.parameter_info, path_type=Path, param=param, ctx=ctx)
+                       for v in values]
+            return out if self.is_list else out[0]
+
+    def get_runtime_param(self: Any) -> Any:
+        if getattr(self, "_runtime_param", None) is None:
+            descriptor = self.type_descriptor
+            info = descriptor.parameter_info
+            kind = _plain_kind(descriptor.annotation)
+            plain_path = kind is not None and (kind[0] is str or getattr(info, "path_type", None) in (None, Path))
+            if (kind is not None and plain_path and descriptor.file_annotation is None
+                    and getattr(info, "parser", None) is None and getattr(info, "click_type", None) is None):
+                self._runtime_param = PlainRuntimeParam(parameter_info=info, annotation=descriptor.annotation,
+                                                        item=kind[0], is_list=kind[1])
+        return original(self)
+
+    param_class.get_runtime_param = get_runtime_param
+    _installed = True
