@@ -311,16 +311,13 @@ def report_cmd(result_file: Annotated[Path, typer.Argument(help="A result saved 
 
 def _load_json(path: Path, fmt: str, hint: str) -> dict[str, Any]:
     """A droidcheck JSON document of format ``fmt``, or a clear InputError."""
-    import json
-
     from droidcheck.errors import InputError
+    from droidcheck.untrusted import load_json
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", hint) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path} is not JSON: {exc}", hint) from None
+        data = load_json(path)  # bounded: a regular file, its size and its nesting
+    except InputError as exc:
+        raise InputError(exc.message, exc.hint or hint) from None
     if not isinstance(data, dict) or data.get("format") != fmt:
         raise InputError(f"{path} is not a {fmt} document (no 'format: {fmt}')", hint)
     return data

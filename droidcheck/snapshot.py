@@ -170,16 +170,14 @@ class Snapshot:
 
     @classmethod
     def load(cls, path: str | Path) -> Snapshot:
+        """A snapshot file, read with bounds: a regular file, at most 64 MB, nested at most 64 deep."""
+        from droidcheck.errors import InputError
+        from droidcheck.untrusted import load_json
+
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SnapshotError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        except UnicodeDecodeError as exc:
-            raise SnapshotError(f"{path} is not a text file") from exc
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SnapshotError(f"{path} is not JSON (line {exc.lineno}: {exc.msg})") from exc
+            data = load_json(path)
+        except InputError as exc:
+            raise SnapshotError(exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
         return cls.from_dict(data)
 
 

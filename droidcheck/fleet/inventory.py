@@ -15,6 +15,7 @@ Example::
     devices:
       R58M123ABC: {label: "Shelf 3, left", group: pixels}
 
+Untrusted like the rule files: anchors and aliases are refused, the file is bounded (``droidcheck.untrusted``).
 Strict like the rule files: an unknown key, a wrong type or a duplicate key is an error naming the file
 and line, because a typo in ``exclude`` would otherwise silently check (or skip) the wrong phones.
 """
@@ -29,6 +30,7 @@ from typing import Any
 import yaml
 
 from droidcheck.errors import InputError
+from droidcheck.untrusted import read_yaml_text, yaml_refusal
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ def _mapping(w: _Where, node: yaml.Node, allowed: set[str], what: str) -> dict[s
         raise w.error(node, f"{what} must be a mapping")
     out: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise w.error(key_node, f"a key in {what} must be plain text, not a list or mapping")
         key = key_node.value
         if key in out:
             raise w.error(key_node, f"duplicate key '{key}' in {what}")
@@ -120,6 +124,10 @@ def _seq(w: _Where, node: yaml.Node, what: str) -> list[yaml.Node]:
 
 def parse_inventory(text: str, path: str = "inventory") -> Inventory:
     w = _Where(path)
+    refused = yaml_refusal(text)  # anchors/aliases (alias bombs) and deep nesting, before composing
+    if refused is not None:
+        raise InputError(f"{path}:{refused[0]}: {refused[1]}",
+                         "See 'droidcheck fleet --help' for the inventory format.")
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
@@ -161,9 +169,11 @@ def parse_inventory(text: str, path: str = "inventory") -> Inventory:
 
 def load_inventory(path: Path) -> Inventory:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the inventory {path}: {exc}") from None
+        text = read_yaml_text(path)  # a regular file of at most 4 MB
+    except InputError as exc:
+        raise InputError(f"the inventory: {exc.message}", exc.hint) from None
+    except UnicodeDecodeError:
+        raise InputError(f"the inventory {path} is not a UTF-8 text file") from None
     inv = parse_inventory(text, str(path))
     inv.path = path
     return inv

@@ -234,6 +234,8 @@ class _Builder:
         meta.serial = self.props.get("ro.serialno", "") or self.props.get("ro.boot.serialno", "")
         meta.model = self.props.get("ro.product.model", "")
         meta.maker = self.props.get("ro.product.manufacturer", "")
+        if doc.overlong:
+            meta.problems.append(f"{doc.overlong} line(s) too long to read whole were cut")
         cut = doc.truncated_sections()
         if cut:
             meta.problems.append("sections too large, read only in part: " + ", ".join(cut))

@@ -37,8 +37,16 @@ _SERVICE_END = re.compile(r"^--------- [\d.]+s was the duration of dumpsys (?P<n
 _SERVICE_PROLOGUE = re.compile(r"^(Service host process PID: |Threads in use: |Client PIDs: )")
 _RULE = "-" * 79
 
+#: Longer lines are never headers (the longest real one is ~100 characters); not matching them keeps the
+#: header patterns' cost linear whatever a line holds.
+_MAX_STRUCTURAL = 4096
+
 #: Command sections kept, by title, with their byte caps.
 COMMAND_SECTIONS: dict[str, int] = {"SYSTEM PROPERTIES": 4 << 20, "UPTIME": 4096}
+
+
+class Overlong(str):
+    """The kept start of a line that was longer than the reader's limit (the rest was not read)."""
 
 
 @dataclass
@@ -52,6 +60,7 @@ class DumpstateText:
     service_priority: dict[str, str] = field(default_factory=dict)
     finished: bool = False  # "== dumpstate: done" seen
     lines: int = 0
+    overlong: int = 0  # lines cut because they were too long
     recognised: bool = False
 
     def service(self, name: str) -> Collector | None:
@@ -99,8 +108,20 @@ class _Reader:
             self.prologue = False
             self.current.feed(line)
 
+    def cut_line(self, line: str) -> None:
+        """A line too long to read whole: the section it belongs to (if kept) is read only in part."""
+        self.doc.lines += 1
+        self.doc.overlong += 1
+        current = self.current
+        if self.pending_rule:
+            self.pending_rule = False
+            if current is not None:
+                current.feed(_RULE)
+        if current is not None and not self.in_header and current.would_keep(line):
+            current.truncated = True
+
     def _structural(self, line: str) -> bool:
-        if not line.startswith(("-", "=", "DUMP OF SERVICE")):
+        if not line.startswith(("-", "=", "DUMP OF SERVICE")) or len(line) > _MAX_STRUCTURAL:
             return False
         doc = self.doc
         m = _DUMPSTATE.match(line)
@@ -170,5 +191,8 @@ def read_dumpstate(lines: Iterable[str]) -> DumpstateText:
     """Read a dumpstate text given as lines (with or without their line ends)."""
     reader = _Reader()
     for raw in lines:
-        reader.feed(raw.rstrip("\r\n"))
+        if isinstance(raw, Overlong):
+            reader.cut_line(raw)
+        else:
+            reader.feed(raw.rstrip("\r\n"))
     return reader.doc

@@ -13,12 +13,17 @@ Accepted:
 
 Anything else — and empty, truncated, corrupted or password-protected zips — gives ``InputError`` with a
 hint, never a traceback.
+
+A file handed over may be crafted (``droidcheck.untrusted``): only regular files are opened (a FIFO would
+block forever); bug report text stops at ``DROIDCHECK_MAX_BUGREPORT_MB`` (1 GiB) decompressed, and a
+compressed input that expands more than 100-fold beyond 16 MiB is refused early; a zip member's declared size
+is checked before it is read. Lines are split in linear time and cut at ``MAX_LINE`` (64 KiB), so one huge
+line costs neither memory nor quadratic time; the section it fell in is reported as read only in part.
 """
 
 from __future__ import annotations
 
-import io
-import json
+import os
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -26,7 +31,19 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from droidcheck.errors import InputError
+from droidcheck.offline.dumpstate import Overlong
 from droidcheck.snapshot import Snapshot, SnapshotError
+from droidcheck.untrusted import (
+    BUGREPORT_ENV,
+    JSON_ENV,
+    MAX_RATIO,
+    RATIO_FLOOR,
+    bugreport_limit,
+    json_limit,
+    open_regular,
+    parse_json,
+    too_large,
+)
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -38,32 +55,40 @@ _HINT_KINDS = ("droidcheck reads its own snapshots (droidcheck snapshot -o FILE)
 #: Errors reading a zip member: bad CRC (BadZipFile), cut deflate stream (zlib.error/EOFError), I/O.
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
                     ValueError)
+#: The longest line kept (bytes); a real bug report's longest lines are a few KB.
+MAX_LINE = 64 * 1024
+_CHUNK = 1 << 20
 
 
 def load_input(path: str | Path) -> Snapshot:
     """A Snapshot from ``path``: a droidcheck snapshot JSON, a bug report zip or bug report text."""
     path = Path(path)
     try:
-        with path.open("rb") as fh:
+        fh = open_regular(path)  # a FIFO or device is refused here, before anything can block
+    except InputError as exc:
+        if path.is_dir():
+            raise InputError(exc.message, "Give a snapshot or bug report file (use 'droidcheck recheck' for "
+                                          "a folder).") from None
+        raise
+    with fh:
+        try:
             head = fh.read(_SNIFF)
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file",
-                         "Give a snapshot or bug report file (use 'droidcheck recheck' for a folder).") from None
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not head:
-        raise InputError(f"{path} is empty", _HINT_BUGREPORT)
-    if head.startswith(_ZIP_MAGIC):
-        return _from_zip(path)
-    if head.startswith(_GZIP_MAGIC):
-        return _from_gzip(path)
-    kind = sniff_text(head)
-    if kind == "json":
-        return _from_json(path)
-    if kind == "dumpstate":
-        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            fh.seek(0)
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if not head:
+            raise InputError(f"{path} is empty", _HINT_BUGREPORT)
+        if head.startswith(_ZIP_MAGIC):
+            return _from_zip(fh, path)
+        if head.startswith(_GZIP_MAGIC):
+            return _from_gzip(fh, path, size)
+        kind = sniff_text(head)
+        if kind == "json":
+            return _from_json(path)
+        if kind == "dumpstate":
+            if size > bugreport_limit():
+                raise too_large(str(path), bugreport_limit(), BUGREPORT_ENV)
             return _from_stream(fh, str(path), path.name)
     raise InputError(f"{path} is not a snapshot or a bug report", _HINT_KINDS)
 
@@ -87,9 +112,9 @@ def _from_json(path: Path) -> Snapshot:
 
 def _json_hint(path: Path) -> str:
     try:
-        with path.open("rb") as fh:
-            data = json.loads(fh.read(_SNIFF * 16))
-    except (OSError, ValueError):
+        with open_regular(path) as fh:
+            data = parse_json(fh.read(_SNIFF * 16), str(path))
+    except (OSError, InputError):
         return _HINT_KINDS
     if isinstance(data, dict) and data.get("format") == "droidcheck.result":
         return ("This is a check result, not a snapshot: re-checking needs the snapshot "
@@ -97,15 +122,79 @@ def _json_hint(path: Path) -> str:
     return _HINT_KINDS
 
 
-def _lines(stream: IO[bytes]) -> Iterator[str]:
-    text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
-    yield from text
+def _decoded(line: bytes) -> Iterator[str]:
+    """One line's text; a bare CR also ends a line (as universal newlines did)."""
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if b"\r" in line:
+        for part in line.split(b"\r"):
+            yield part.decode("utf-8", errors="replace")
+    else:
+        yield line.decode("utf-8", errors="replace")
 
 
-def _from_stream(stream: IO[bytes], where: str, name: str) -> Snapshot:
+def _lines(stream: IO[bytes], where: str, packed_size: int | None = None) -> Iterator[str]:
+    """The text lines of ``stream`` (without line ends), in linear time and bounded memory.
+
+    A line longer than ``MAX_LINE`` bytes is cut and given as an ``Overlong``; the rest of it is skipped.
+    More than ``bugreport_limit()`` bytes, or (for compressed input of ``packed_size`` bytes) an expansion
+    beyond ``MAX_RATIO`` once past ``RATIO_FLOOR``, ends the read with ``InputError``.
+    """
+    limit = bugreport_limit()
+    total = 0
+    pending = b""  # the start of a line whose end has not been read yet
+    cut: bytes | None = None  # the kept start of an overlong line whose end has not been read yet
+    while chunk := stream.read(_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            raise too_large(where, limit, BUGREPORT_ENV)
+        if packed_size is not None and total > RATIO_FLOOR and total > MAX_RATIO * max(packed_size, 1):
+            raise _bomb(where, packed_size)
+        start = 0
+        if cut is not None:
+            end = chunk.find(b"\n")
+            if end < 0:
+                continue
+            yield Overlong(cut.decode("utf-8", errors="replace"))
+            cut, start = None, end + 1
+        parts = (pending + chunk[start:] if pending else chunk[start:] if start else chunk).split(b"\n")
+        pending = parts.pop()
+        for part in parts:
+            yield from _decoded(part)
+        if len(pending) > MAX_LINE:
+            cut, pending = pending[:MAX_LINE], b""
+    if cut is not None:
+        yield Overlong(cut.decode("utf-8", errors="replace"))
+    elif pending:
+        yield from _decoded(pending)
+
+
+def _bomb(where: str, packed_size: int) -> InputError:
+    return InputError(f"{where} expands more than {MAX_RATIO} times its compressed size "
+                      f"({packed_size} bytes): refused as a likely decompression bomb",
+                      "A real bug report compresses 5 to 15 times; unpack it yourself and give droidcheck "
+                      "the text if it is genuine.")
+
+
+def _read_packed(stream: IO[bytes], where: str, packed_size: int) -> bytes:
+    """All of a decompressing ``stream``, up to ``json_limit()`` and ``MAX_RATIO``, read 1 MiB at a time."""
+    limit = json_limit()
+    parts: list[bytes] = []
+    total = 0
+    while chunk := stream.read(_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            raise too_large(where, limit, JSON_ENV)
+        if total > RATIO_FLOOR and total > MAX_RATIO * max(packed_size, 1):
+            raise _bomb(where, packed_size)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _from_stream(stream: IO[bytes], where: str, name: str, packed_size: int | None = None) -> Snapshot:
     from droidcheck.offline.bugreport import snapshot_from_lines
 
-    snap = snapshot_from_lines(_lines(stream), name)
+    snap = snapshot_from_lines(_lines(stream, where, packed_size), name)
     if snap is None:
         raise InputError(f"{where} does not look like a bug report (no '== dumpstate:' header)", _HINT_KINDS)
     return snap
@@ -127,9 +216,9 @@ def _main_entry(zf: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
     return max(candidates, key=lambda i: i.file_size)
 
 
-def _from_zip(path: Path) -> Snapshot:
+def _from_zip(fh: IO[bytes], path: Path) -> Snapshot:
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(fh)
     except zipfile.BadZipFile as exc:
         raise InputError(f"{path} is a damaged zip ({exc}); it may have been cut short while copying",
                          _HINT_BUGREPORT) from None
@@ -144,9 +233,15 @@ def _from_zip(path: Path) -> Snapshot:
             raise InputError(f"{path} is password-protected (encrypted); droidcheck cannot open it",
                              "Save the bug report again without a password, or unzip it yourself and "
                              "give droidcheck the bugreport-*.txt inside.")
+        where = f"{path}:{info.filename}"
+        # The declared size bounds what zipfile will read; check it (and the ratio) before reading at all.
+        if info.file_size > bugreport_limit():
+            raise too_large(where, bugreport_limit(), BUGREPORT_ENV)
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _bomb(where, info.compress_size)
         try:
             with zf.open(info) as member:
-                return _from_stream(member, f"{path}:{info.filename}", info.filename)
+                return _from_stream(member, where, info.filename, info.compress_size)
         except InputError:
             raise
         except _ZIP_READ_ERRORS as exc:
@@ -154,22 +249,23 @@ def _from_zip(path: Path) -> Snapshot:
                              _HINT_BUGREPORT) from None
 
 
-def _from_gzip(path: Path) -> Snapshot:
-    """A gzip-compressed bug report text or snapshot, decompressed as it is read."""
+def _from_gzip(fh: IO[bytes], path: Path, packed_size: int) -> Snapshot:
+    """A gzip-compressed bug report text or snapshot, decompressed as it is read (and bounded)."""
     import gzip
 
     try:
-        with gzip.open(path, "rb") as fh:
-            head = fh.peek(_SNIFF)[:_SNIFF] if hasattr(fh, "peek") else b""
+        with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+            head = gz.peek(_SNIFF)[:_SNIFF]
             kind = sniff_text(head)
             if kind == "dumpstate":
-                return _from_stream(fh, str(path), path.name.removesuffix(".gz"))
+                return _from_stream(gz, str(path), path.name.removesuffix(".gz"), packed_size)
             if kind == "json":
+                data = _read_packed(gz, str(path), packed_size)
                 try:
-                    return Snapshot.from_dict(json.load(fh))
-                except (ValueError, SnapshotError) as exc:
-                    raise InputError(f"{path}: the compressed file is not a droidcheck snapshot ({exc})",
-                                     _HINT_KINDS) from None
+                    return Snapshot.from_dict(parse_json(data, str(path)))
+                except (InputError, SnapshotError) as exc:
+                    raise InputError(f"{path}: the compressed file is not a droidcheck snapshot "
+                                     f"({getattr(exc, 'message', exc)})", _HINT_KINDS) from None
     except InputError:
         raise
     except (OSError, EOFError, zlib.error) as exc:

@@ -17,6 +17,7 @@ from typing import Any
 
 from droidcheck.errors import InputError
 from droidcheck.offline.loader import _ZIP_MAGIC, load_input, sniff_text
+from droidcheck.untrusted import open_regular
 
 _SKIP_DIRS = {".git", "__pycache__", ".venv", "node_modules"}
 
@@ -46,20 +47,25 @@ class RecheckRun:
         return 1 if any(i.failed or i.error for i in self.items) else 0
 
 
-def _is_snapshot_json(path: Path) -> bool:
+def _head(path: Path, size: int) -> bytes | None:
+    """The first bytes of a regular file (never blocking on a FIFO swapped in since the walk), or None."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-    except OSError:
+        with open_regular(path) as fh:
+            return fh.read(size)
+    except (OSError, InputError):
+        return None
+
+
+def _is_snapshot_json(path: Path) -> bool:
+    head = _head(path, 4096)
+    if head is None:
         return False
     return sniff_text(head) == "json" and b'"droidcheck.snapshot"' in head
 
 
 def _is_bugreport(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(256)
-    except OSError:
+    head = _head(path, 256)
+    if head is None:
         return False
     if head.startswith(_ZIP_MAGIC):
         return path.suffix.lower() == ".zip"
@@ -72,9 +78,9 @@ def _is_gzipped_input(path: Path) -> bool:
     import zlib
 
     try:
-        with gzip.open(path, "rb") as fh:
+        with open_regular(path) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as fh:
             head = fh.read(4096)
-    except (OSError, EOFError, zlib.error):
+    except (OSError, EOFError, zlib.error, InputError):
         return False
     kind = sniff_text(head)
     return kind == "dumpstate" or (kind == "json" and b'"droidcheck.snapshot"' in head)
@@ -91,6 +97,8 @@ def find_inputs(root: Path) -> list[Path]:
     """Snapshots and bug reports under ``root`` (recursively), sorted; ``root`` itself if it is a file."""
     if root.is_file():
         return [root]
+    if root.exists() and not root.is_dir():
+        raise InputError(f"{root} is not a regular file or a folder (a pipe or device?): refused")
     found: list[Path] = []
     for path in sorted(_walk(root)):
         if path.suffix.lower() == ".json":

@@ -65,6 +65,10 @@ class Collector:
     def text(self) -> str:
         return "\n".join(self.lines) + ("\n" if self.lines else "")
 
+    def would_keep(self, line: str) -> bool:
+        """Whether ``line`` (here: the start of a line too long to read) is one this collector keeps."""
+        return self.keep is None or self.keep(line)
+
 
 class _NotificationConfig(Collector):
     """Lines from ``PackagePreferences:``/``Records:`` to ``Restored without uid:`` (inclusive)."""
@@ -81,6 +85,9 @@ class _NotificationConfig(Collector):
             super().feed(line)
         if stripped == "Restored without uid:":
             self.inside = False
+
+    def would_keep(self, line: str) -> bool:
+        return self.inside
 
 
 def _package_keep(line: str) -> bool:

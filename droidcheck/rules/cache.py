@@ -32,6 +32,7 @@ from droidcheck import __version__
 from droidcheck.rules import conditions
 from droidcheck.rules.causes import ARTICLE_SECTIONS
 from droidcheck.rules.model import SEVERITIES, STATUSES, Rule, RuleTest
+from droidcheck.untrusted import MAX_YAML_BYTES
 
 FORMAT = 1
 MAX_BYTES = 8 * 1024 * 1024  # far above any real rule pack; a bigger file is not ours
@@ -77,6 +78,8 @@ def key_for(directories: list[Path], files_in: Any) -> str | None:
                 return None
             h.update(f"dir {i} {directory.resolve()}\0".encode())
             for path in files_in(directory):
+                if path.stat().st_size > MAX_YAML_BYTES:
+                    return None  # never read whole: the loader refuses it with file:line
                 data = path.read_bytes()
                 h.update(f"file {path.resolve()} {len(data)}\0".encode())
                 h.update(data)

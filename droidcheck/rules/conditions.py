@@ -9,12 +9,18 @@ Evaluation gives True, False or None (a fact it needs is unknown). ``all`` is Fa
 is False, ``any`` True as soon as one part is True; otherwise a None part makes the whole None. So a rule
 fails on what *is* known, and never passes on what is not. ``exists`` asks whether the fact could be read
 (and is not empty); it is never None.
+
+``matches`` patterns run on RE2 (the ``google-re2`` wheel), not Python's ``re``: a rule pack is untrusted
+input, and RE2 takes time linear in the text for every pattern, so ``^(a+)+$`` cannot hang a check or a
+fleet run. The price is RE2's syntax: no backreferences (``\1``) and no lookaround (``(?=``, ``(?<!``);
+such a pattern is a load error naming the rule.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from droidcheck.facts.model import Facts
@@ -83,17 +89,39 @@ def validate(cond: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...
     if op == "matches":
         if spec.type not in ("str", "enum", "list"):
             return [(where, f"'matches' needs a text fact; {name} is {spec.type}")]
-        try:
-            re.compile(str(value))
-        except re.error as exc:
-            return [(where, f"bad regular expression {value!r}: {exc}")]
-        return []
+        if not isinstance(value, str):
+            return [(where, f"'matches' takes a regular expression in quotes; {value!r} is not one")]
+        problem = pattern_problem(value)
+        return [(where, problem)] if problem else []
     if op == "in":
         if not isinstance(value, list) or not value:
             return [(where, "'in' takes a non-empty list of values")]
         wrong = [v for v in value if not _type_ok(spec, v)]
         return [(where, f"{name} is {_describe(spec)}; {wrong[0]!r} is not")] if wrong else []
     return [] if _type_ok(spec, value) else [(where, f"{name} is {_describe(spec)}; {value!r} is not")]
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> Any:
+    """``pattern`` compiled by RE2 (imported on first use: most runs have no ``matches`` at all)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own copy of every error to stderr
+    return re2.compile(pattern, options)
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why RE2 cannot use ``pattern`` (a message for the rule's author), or None."""
+    import re2
+
+    try:
+        _compiled(pattern)
+    except re2.error as exc:
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        return (f"bad regular expression {pattern!r}: {why} (patterns run on RE2, which has no "
+                f"backreferences or lookaround, so no pattern can take exponential time)")
+    return None
 
 
 def _describe(spec: FactSpec) -> str:
@@ -137,7 +165,8 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
         return actual in [_as_comparable(v) for v in expected]
     if op == "matches":
         items = actual if isinstance(actual, list) else [actual]
-        return any(re.search(str(expected), str(item)) for item in items)
+        pattern = _compiled(str(expected))
+        return any(pattern.search(str(item)) is not None for item in items)
     if actual is None:
         return False
     try:

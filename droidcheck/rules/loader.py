@@ -3,6 +3,10 @@
 Every problem is reported as ``file:line: rule ID: what is wrong`` and loading goes on to find the rest;
 nothing here raises past ``load_rules`` except ``RuleLoadError``, which carries all the problems found.
 
+Rule files are untrusted input: anchors and aliases are refused (an alias bomb of 1 KB expands to billions
+of nodes), as are keys that are lists or mappings, nesting deeper than 64 levels and files over 4 MB
+(``droidcheck.untrusted``).
+
 Strictness the schema alone cannot give: duplicate keys in a mapping (PyYAML silently keeps the last),
 unknown facts and operators, values of the wrong type for a fact, duplicate rule ids across files, and
 ``explains`` naming rules that do not exist.
@@ -19,10 +23,12 @@ from typing import Any
 
 import yaml
 
+from droidcheck.errors import InputError
 from droidcheck.rules import cache as rule_cache
 from droidcheck.rules import conditions
 from droidcheck.rules.causes import ARTICLE_SECTIONS
 from droidcheck.rules.model import SEVERITIES, STATUSES, Rule, RuleTest
+from droidcheck.untrusted import MAX_DEPTH, read_yaml_text, yaml_refusal
 
 _ID = r"^[a-z0-9][a-z0-9.-]*$"
 _COND = {"type": "object", "minProperties": 1}
@@ -102,18 +108,25 @@ Lines = dict[tuple[Any, ...], int]
 
 
 def _to_python(node: yaml.Node, path: tuple[Any, ...], lines: Lines, problems: list[str],
-               scalars: yaml.SafeLoader) -> Any:
+               scalars: yaml.SafeLoader, depth: int = 1) -> Any:
     lines[path] = node.start_mark.line + 1
+    if depth > MAX_DEPTH and isinstance(node, yaml.CollectionNode):
+        problems.append(f"{node.start_mark.line + 1}:nested too deeply (more than {MAX_DEPTH} levels)")
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: a list or mapping as a key
+                problems.append(f"{key_node.start_mark.line + 1}:a key must be plain text, not a "
+                                f"{'list' if isinstance(key_node, yaml.SequenceNode) else 'mapping'}")
+                continue
             key = scalars.construct_object(key_node)  # plain scalar → str/int/bool
             if key in out:
                 problems.append(f"{key_node.start_mark.line + 1}:duplicate key {key!r}")
-            out[key] = _to_python(value_node, (*path, key), lines, problems, scalars)
+            out[key] = _to_python(value_node, (*path, key), lines, problems, scalars, depth + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(v, (*path, i), lines, problems, scalars) for i, v in enumerate(node.value)]
+        return [_to_python(v, (*path, i), lines, problems, scalars, depth + 1) for i, v in enumerate(node.value)]
     return scalars.construct_object(node, deep=True)
 
 
@@ -122,8 +135,15 @@ def _to_python(node: yaml.Node, path: tuple[Any, ...], lines: Lines, problems: l
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _Refused(Exception):
+    """The YAML text uses what a rule file may not (anchors, aliases, deep nesting): (line, message)."""
+
+
 def _load_yaml(path: Path) -> tuple[Any, Lines, list[tuple[int, str]]]:
-    text = path.read_text(encoding="utf-8")
+    text = read_yaml_text(path)  # bounded in size; a FIFO or device is refused before it is read
+    refused = yaml_refusal(text, depth_checked=True)  # _to_python bounds the depth itself
+    if refused is not None:
+        raise _Refused(*refused)
     node = yaml.compose(text, Loader=_COMPOSER)
     lines: Lines = {}
     dupes: list[str] = []
@@ -216,6 +236,13 @@ def _load_file(path: Path, problems: list[Problem], display: str | None = None) 
     except OSError as exc:
         problems.append(Problem(name, 1, None, f"cannot read: {exc.strerror or exc}"))
         return []
+    except InputError as exc:
+        problems.append(Problem(name, 1, None, exc.message.replace(str(path), "the file")))
+        return []
+    except _Refused as exc:
+        line, message = exc.args
+        problems.append(Problem(name, line, None, message))
+        return []
     except UnicodeDecodeError:
         problems.append(Problem(name, 1, None, "not a UTF-8 text file"))
         return []
@@ -291,6 +318,9 @@ def load_rules(extra_dirs: list[Path] | None = None, only_dirs: list[Path] | Non
     for directory in dirs:
         if not directory.exists():
             problems.append(Problem(str(directory), 1, None, "no such rule file or directory"))
+            continue
+        if not directory.is_dir() and not directory.is_file():  # a FIFO or device: never read
+            problems.append(Problem(str(directory), 1, None, "not a regular file or a folder: refused"))
             continue
         seen_here: dict[str, Rule] = {}
         for path in _files_in(directory):
