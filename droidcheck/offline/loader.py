@@ -160,13 +160,16 @@ def _lines(stream: IO[bytes], where: str, packed_size: int | None = None) -> Ite
         parts = (pending + chunk[start:] if pending else chunk[start:] if start else chunk).split(b"\n")
         pending = parts.pop()
         for part in parts:
-            yield from _decoded(part)
+            if len(part) > MAX_LINE:
+                yield Overlong(part[:MAX_LINE].decode("utf-8", errors="replace"))
+            else:
+                yield from _decoded(part)
         if len(pending) > MAX_LINE:
             cut, pending = pending[:MAX_LINE], b""
     if cut is not None:
         yield Overlong(cut.decode("utf-8", errors="replace"))
     elif pending:
-        yield from _decoded(pending)
+        yield from _decoded(pending)  # at most MAX_LINE: longer pending lines became ``cut`` above
 
 
 def _bomb(where: str, packed_size: int) -> InputError:
