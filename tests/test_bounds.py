@@ -312,7 +312,7 @@ def test_json_size_limit_applies_and_can_be_raised(tmp_path, monkeypatch):
     path = tmp_path / "snap.json"
     snap.save(path)
     monkeypatch.setenv("DROIDCHECK_MAX_JSON_MB", "1")
-    with pytest.raises(SnapshotError, match="larger than 1 MB.*DROIDCHECK_MAX_JSON_MB"):
+    with pytest.raises(SnapshotError, match=r"larger than 1 MB.*DROIDCHECK_MAX_JSON_MB"):
         Snapshot.load(path)
     monkeypatch.setenv("DROIDCHECK_MAX_JSON_MB", "3")
     assert Snapshot.load(path).outputs.keys() == snap.outputs.keys()

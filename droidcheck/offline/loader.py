@@ -122,21 +122,20 @@ def _json_hint(path: Path) -> str:
     return _HINT_KINDS
 
 
-def _decoded(line: bytes) -> Iterator[str]:
-    """One line's text; a bare CR also ends a line (as universal newlines did)."""
-    if line.endswith(b"\r"):
-        line = line[:-1]
-    if b"\r" in line:
-        for part in line.split(b"\r"):
-            yield part.decode("utf-8", errors="replace")
-    else:
-        yield line.decode("utf-8", errors="replace")
+def _text_lines(block: bytes) -> list[str]:
+    """The lines of ``block`` (which ends with a line end), decoded; a bare CR also ends a line."""
+    text = block.decode("utf-8", errors="replace")  # a line end never splits a UTF-8 sequence
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    lines.pop()  # the empty string after the last line end
+    return lines
 
 
 def _lines(stream: IO[bytes], where: str, packed_size: int | None = None) -> Iterator[str]:
     """The text lines of ``stream`` (without line ends), in linear time and bounded memory.
 
-    A line longer than ``MAX_LINE`` bytes is cut and given as an ``Overlong``; the rest of it is skipped.
+    A line longer than ``MAX_LINE`` is cut and given as an ``Overlong``; the rest of it is skipped.
     More than ``bugreport_limit()`` bytes, or (for compressed input of ``packed_size`` bytes) an expansion
     beyond ``MAX_RATIO`` once past ``RATIO_FLOOR``, ends the read with ``InputError``.
     """
@@ -157,19 +156,23 @@ def _lines(stream: IO[bytes], where: str, packed_size: int | None = None) -> Ite
                 continue
             yield Overlong(cut.decode("utf-8", errors="replace"))
             cut, start = None, end + 1
-        parts = (pending + chunk[start:] if pending else chunk[start:] if start else chunk).split(b"\n")
-        pending = parts.pop()
-        for part in parts:
-            if len(part) > MAX_LINE:
-                yield Overlong(part[:MAX_LINE].decode("utf-8", errors="replace"))
+        data = pending + chunk[start:] if pending else chunk[start:] if start else chunk
+        last = data.rfind(b"\n")
+        if last < 0:
+            pending = data
+        else:
+            pending = data[last + 1:]
+            lines = _text_lines(data[:last + 1])
+            if max(map(len, lines), default=0) > MAX_LINE:
+                yield from (Overlong(ln[:MAX_LINE]) if len(ln) > MAX_LINE else ln for ln in lines)
             else:
-                yield from _decoded(part)
+                yield from lines
         if len(pending) > MAX_LINE:
             cut, pending = pending[:MAX_LINE], b""
     if cut is not None:
         yield Overlong(cut.decode("utf-8", errors="replace"))
-    elif pending:
-        yield from _decoded(pending)  # at most MAX_LINE: longer pending lines became ``cut`` above
+    elif pending:  # at most MAX_LINE: longer pending lines became ``cut`` above
+        yield from _text_lines(pending + b"\n")
 
 
 def _bomb(where: str, packed_size: int) -> InputError:
