@@ -17,7 +17,7 @@ SNAPSHOT_VERSION = 1
 
 
 #: Statuses a saved output may carry (``unrecognised`` is only ever set in memory).
-SAVED_STATUSES = ("ok", "timeout", "lost", "error", "unavailable")
+SAVED_STATUSES = ("ok", "timeout", "lost", "error", "unavailable", "malformed", "truncated")
 #: Phase-1 probes every check needs: a snapshot without one of them is incomplete (the per-package probes
 #: depend on what phase 1 found, and ``role_sms``/``dumpsys_role`` on the Android version).
 IMPORTANT_PROBES = ("date", "getprop", "settings_global", "settings_secure", "telephony_registry", "isub",
@@ -39,7 +39,9 @@ class CommandOutput:
       * ``error`` – the command could not be started (``error`` says why);
       * ``unavailable`` – the source (a bug report) does not contain this output (``error`` says why);
       * ``unrecognised`` – it ran, but printed something that is not its command's format (set when facts
-        are derived, never saved: see ``droidcheck.parsers.recognise``).
+        are derived, never saved: see ``droidcheck.parsers.recognise``);
+      * ``malformed`` – the reply's markers around it were not as sent (``error`` says how); no output;
+      * ``truncated`` – it printed more than droidcheck keeps for one command; ``stdout`` is its start.
     """
 
     probe: str
@@ -104,6 +106,8 @@ class Snapshot:
             return f"'{out.command}' failed: {out.error}"
         if out.status == "unrecognised":
             return f"output of '{out.command}' not recognised"
+        if out.status in ("malformed", "truncated"):
+            return f"'{out.command}' could not be read: {out.error}"
         return f"'{out.command}' gave no usable output"
 
     def add(self, output: CommandOutput) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from droidcheck.collect.batch import build_script, split_output
+from droidcheck.collect.batch import Framing, build_script, split_output
 from droidcheck.collect.collector import items_for
 from droidcheck.collect.plan import phase_probes
 from droidcheck.facts.derive.apps import packages_to_inspect
@@ -79,10 +79,14 @@ def test_batch_script_reads_the_same_under_mksh(profile, stub_bin: Path) -> None
     for phase in (1, 2):
         packages = packages_to_inspect(snap) if phase == 2 else []
         items = items_for(phase_probes(phase), packages)
-        script = build_script(items)
-        real = split_output(_under_mksh(script, profile.name, stub_bin))
-        ours = split_output(_under_simulator(script, profile))
-        assert set(real) == set(ours) == {i.probe for i in items}
+        framing = Framing()
+        script = build_script(items, framing)
+        probes = [i.probe for i in items]
+        real_split = split_output(_under_mksh(script, profile.name, stub_bin), framing, probes)
+        ours_split = split_output(_under_simulator(script, profile), framing, probes)
+        assert real_split.problems == ours_split.problems == []
+        real, ours = real_split.sections, ours_split.sections
+        assert set(real) == set(ours) == set(probes)
         for probe, section in real.items():
             if probe in ("date", "uptime"):  # the clock and the host's /proc/uptime differ by nature
                 continue
@@ -101,9 +105,12 @@ def test_watch_poll_script_reads_the_same_under_mksh(sdk: int, stub_bin: Path) -
         if not target.exists():
             shutil.copy(stub_bin / "dumpsys", target)
     ids = [s.id for s in sources.SOURCES if sources.observable(s.id, sdk) is None]
-    script = sources.build_script(ids, 1_760_000_000.0)
-    real = sources.split_sections(_under_mksh(script, profile.name, stub_bin))
-    ours = sources.split_sections(_under_simulator(script, profile))
+    framing = Framing()
+    script = sources.build_script(ids, 1_760_000_000.0, framing)
+    real_split = sources.split_sections(_under_mksh(script, profile.name, stub_bin), framing, ["clock", *ids])
+    ours_split = sources.split_sections(_under_simulator(script, profile), framing, ["clock", *ids])
+    assert real_split.problems == ours_split.problems == [] and not real_split.unread and not ours_split.unread
+    real, ours = real_split.text, ours_split.text
     assert set(real) == set(ours) and set(ids) <= set(real)
     for sid in ids:  # the renderers stamp history with the time of the call: compare the rest
         assert _untimed(real[sid]) == _untimed(ours[sid]), sid

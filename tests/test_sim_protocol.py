@@ -16,7 +16,7 @@ import adbutils
 import pytest
 
 from droidcheck.adb.server import AdbServer, adb_binary, adb_processes_on
-from droidcheck.collect.batch import BatchItem, build_script, split_output
+from droidcheck.collect.batch import BatchItem, Framing, build_script, split_output
 from droidcheck.sim import commands
 from droidcheck.sim.adbd import banner, garbage
 from droidcheck.sim.commands import Output, command
@@ -121,8 +121,11 @@ def test_interpreter_syntax_error_runs_nothing() -> None:
 def test_batch_script_runs_in_the_interpreter_alone() -> None:
     items = [BatchItem("m", "simtest model", 3), BatchItem("g", "simtest lines 9 | grep -E 'line [2-4]'", 3),
              BatchItem("f", "simtest fail", 3), BatchItem("h", "simtest hang", 0.2)]
-    out, _, _ = sh(build_script(items))
-    sections = split_output(out)
+    framing = Framing()
+    out, _, _ = sh(build_script(items, framing))
+    split = split_output(out, framing, [i.probe for i in items])
+    assert split.problems == []
+    sections = split.sections
     assert sections["m"].stdout == "Google Pixel 7\n" and sections["m"].exit_code == 0
     assert sections["g"].stdout == "line 2\nline 3\nline 4\n"
     assert sections["f"].stdout == "partial\nsimtest: it broke\n" and sections["f"].exit_code == 3
@@ -203,7 +206,15 @@ def test_concurrent_streams_on_one_phone(adb_server, sim_phone) -> None:
 
 def _batch(n: int) -> tuple[list[BatchItem], str]:
     items = [BatchItem(f"p{i}", f"simtest lines {i}", 5) for i in range(1, n + 1)]
-    return items, build_script(items)
+    return items, build_script(items, FRAMING)
+
+
+#: One nonce for these protocol tests (the collector makes a fresh one for every script).
+FRAMING = Framing()
+
+
+def _split(reply: str, items: list[BatchItem]):
+    return split_output(reply, FRAMING, [i.probe for i in items]).sections
 
 
 def _run_batch(adb_server, serial: str, script: str) -> str:
@@ -221,7 +232,7 @@ def test_batch_script_round_trip(adb_server, sim_phone) -> None:
     items.append(BatchItem("piped", "simtest lines 30 | grep -E 'line (7|17)$'", 5))
     items.append(BatchItem("fails", "simtest fail", 5))
     items.append(BatchItem("unknown", "dumpsys_not_a_command x", 5))
-    sections = split_output(_run_batch(adb_server, serial, build_script(items)))
+    sections = _split(_run_batch(adb_server, serial, build_script(items, FRAMING)), items)
     assert list(sections) == [item.probe for item in items]
     for i in range(1, 21):
         assert sections[f"p{i}"].stdout == "".join(f"line {k}\n" for k in range(1, i + 1))
@@ -250,8 +261,8 @@ def test_offline_phone(adb_server, sim_phone) -> None:
 @pytest.mark.e2e
 def test_disconnect_mid_batch_keeps_earlier_sections(adb_server, sim_phone) -> None:
     serial = sim_phone(faults={"disconnect_after": 3})
-    _, script = _batch(6)
-    sections = split_output(_run_batch(adb_server, serial, script))
+    items, script = _batch(6)
+    sections = _split(_run_batch(adb_server, serial, script), items)
     assert [s for s in sections if sections[s].finished] == ["p1", "p2", "p3"]
     assert sections["p3"].stdout == "line 1\nline 2\nline 3\n" and sections["p3"].exit_code == 0
     assert not sections["p4"].finished and sections["p4"].exit_code is None

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from droidcheck import __version__
-from droidcheck.collect.batch import MARK, TIMEOUT_EXIT, BatchItem, build_script, split_output
+from droidcheck.collect.batch import (
+    MAX_OUTPUT_BYTES,
+    TIMEOUT_EXIT,
+    BatchItem,
+    Event,
+    Framing,
+    Section,
+    build_script,
+)
 from droidcheck.collect.plan import Probe, phase_probes
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 
@@ -31,12 +39,13 @@ Progress = Callable[[str], None]
 
 @dataclass
 class _StreamResult:
-    text: str
+    sections: dict[str, Section]
     started: float
     begin_at: dict[str, float] = field(default_factory=dict)
     end_at: dict[str, float] = field(default_factory=dict)
     cut_probe: str | None = None  # the probe the host gave up waiting for
     problem: str | None = None  # why the stream ended early, if it did
+    framing_problems: list[str] = field(default_factory=list)  # ill-formed frames, over-long output
 
 
 def items_for(probes: list[Probe], packages: list[str]) -> list[BatchItem]:
@@ -57,29 +66,29 @@ def _open_shell(device, script: str, deadline: float):
     return open_service(device, "shell:" + script, timeout=max(0.5, deadline - time.monotonic()))
 
 
-def _stream(device, script: str, items: list[BatchItem], deadline: float) -> _StreamResult:
-    """Send one batch and read its reply as it arrives, watching per-probe and overall limits."""
+def _stream(device, items: list[BatchItem], deadline: float, *, device_timeout: bool = True) -> _StreamResult:
+    """Send one batch (with a fresh framing nonce) and read its reply as it arrives, watching per-probe
+    and overall limits."""
     from droidcheck.adb.service import close_now
     from droidcheck.adb.wire import adb_errors
 
+    framing = Framing()
+    parser = framing.parser(i.probe for i in items)
     limits = {i.probe: i.timeout_s + HOST_GRACE_S for i in items}
     started = time.monotonic()
-    result = _StreamResult(text="", started=started)
+    result = _StreamResult(sections=parser.sections, started=started)
     try:
-        conn = _open_shell(device, script, deadline)
+        conn = _open_shell(device, build_script(items, framing, device_timeout=device_timeout), deadline)
     except adb_errors() as exc:
         result.problem = f"could not start the read: {exc}"
         return result
     sock = conn.conn
     sock.settimeout(0.25)
-    chunks: list[bytes] = []
-    pending = b""
-    current: str | None = None
     last_activity = started
-    begin_tag, end_tag = f"{MARK} BEGIN ".encode(), f"{MARK} END ".encode()
     try:
         while True:
             now = time.monotonic()
+            current = parser.current
             if now > deadline:
                 result.problem = "the overall time limit for reading the phone passed"
                 result.cut_probe = current
@@ -99,25 +108,25 @@ def _stream(device, script: str, items: list[BatchItem], deadline: float) -> _St
                 break
             now = time.monotonic()
             last_activity = now
-            chunks.append(chunk)
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                if begin_tag in line:
-                    current = line.split(begin_tag, 1)[1].strip().decode(errors="replace")
-                    result.begin_at[current] = now
-                elif end_tag in line:
-                    probe = line.split(end_tag, 1)[1].split(b" ", 1)[0].decode(errors="replace")
-                    result.end_at[probe] = now
-                    current = None
+            _note(result, parser.feed(chunk), now)
     finally:
         close_now(conn)
-    result.text = b"".join(chunks).decode("utf-8", errors="replace")
+    _note(result, parser.close(), time.monotonic())
+    result.framing_problems = list(parser.problems)
     return result
 
 
+def _note(result: _StreamResult, events: list[Event], now: float) -> None:
+    for ev in events:
+        (result.begin_at if ev.kind == "begin" else result.end_at).setdefault(ev.probe, now)
+
+
+#: How much of an over-long output is kept in the snapshot (it is not used, only shown).
+_TRUNCATED_KEEP = 64 * 1024
+
+
 def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> None:
-    sections = split_output(res.text)
+    sections = res.sections
     for item in items:
         sec = sections.get(item.probe)
         begin = res.begin_at.get(item.probe, res.started)
@@ -126,6 +135,13 @@ def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> N
         if sec is None:
             out.status, out.error = "lost", res.problem or "the phone stopped before this command ran"
             out.duration_s = 0.0
+        elif sec.problem is not None:
+            out.status, out.error = "malformed", f"its output was not framed as sent: {sec.problem}"
+        elif sec.truncated:
+            out.stdout, out.exit_code = sec.stdout[:_TRUNCATED_KEEP], sec.exit_code
+            out.status = "truncated"
+            out.error = (f"it printed more than {MAX_OUTPUT_BYTES // (1024 * 1024)} MiB; the output was cut "
+                         f"(the first {_TRUNCATED_KEEP // 1024} KiB are kept) and not used")
         elif sec.finished:
             out.stdout, out.exit_code = sec.stdout, sec.exit_code
             if sec.exit_code == TIMEOUT_EXIT and out.duration_s >= item.timeout_s * 0.9:
@@ -155,6 +171,12 @@ def _clock_offset(snapshot: Snapshot, res: _StreamResult, sent_wall: float, sent
     device_now = int(text) + 0.5
     snapshot.meta.clock_offset_s = round(device_now - host_mid, 3)
     snapshot.meta.clock_offset_uncertainty_s = round(0.5 + (end - sent_mono) / 2, 3)
+
+
+def _problems(snapshot: Snapshot, res: _StreamResult) -> None:
+    snapshot.meta.problems += res.framing_problems
+    if res.problem:
+        snapshot.meta.problems.append(res.problem)
 
 
 def _lacks_timeout(snapshot: Snapshot) -> bool:
@@ -188,7 +210,7 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     items = items_for(phase_probes(1), [])
     device_timeout = True
     sent_wall, sent_mono = time.time(), time.monotonic()
-    res = _stream(device, build_script(items), items, deadline)
+    res = _stream(device, items, deadline)
     snapshot.meta.round_trips += 1
     _record(snapshot, items, res)
     if _lacks_timeout(snapshot):
@@ -196,13 +218,12 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
         device_timeout = False
         snapshot.outputs.clear()
         sent_wall, sent_mono = time.time(), time.monotonic()
-        res = _stream(device, build_script(items, device_timeout=False), items, deadline)
+        res = _stream(device, items, deadline, device_timeout=False)
         snapshot.meta.round_trips += 1
         _record(snapshot, items, res)
     _clock_offset(snapshot, res, sent_wall, sent_mono)
     _fill_meta(snapshot)
-    if res.problem:
-        snapshot.meta.problems.append(res.problem)
+    _problems(snapshot, res)
 
     lost_phone = any(o.status == "lost" for o in snapshot.outputs.values())
     from droidcheck.facts.derive.apps import packages_to_inspect
@@ -211,11 +232,10 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     items2 = items_for(phase_probes(2), packages)
     if items2 and not lost_phone:
         say(f"reading {len(packages)} app(s): {', '.join(packages)}")
-        res2 = _stream(device, build_script(items2, device_timeout=device_timeout), items2, deadline)
+        res2 = _stream(device, items2, deadline, device_timeout=device_timeout)
         snapshot.meta.round_trips += 1
         _record(snapshot, items2, res2)
-        if res2.problem:
-            snapshot.meta.problems.append(res2.problem)
+        _problems(snapshot, res2)
     elif lost_phone:
         snapshot.meta.problems.append("the per-app checks did not run: the phone was lost")
 

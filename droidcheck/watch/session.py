@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from droidcheck.collect.batch import Framing
 from droidcheck.watch import sources as src
 from droidcheck.watch.timeline import Timeline
 from droidcheck.watch.verdict import Verdict, decide
@@ -74,14 +75,16 @@ class PhoneInfo:
     release: str | None = None
 
 
+_PHONE_INFO = (("sdk", "getprop ro.build.version.sdk"), ("release", "getprop ro.build.version.release"),
+               ("tz", "date +%z"), ("sms", "settings get secure sms_default_application"), ("clock", "date +%s"))
+
+
 def probe_phone(shell: Shell, sms_app: str | None = None) -> PhoneInfo:
     """API level, time zone, clock offset and (unless given) the default SMS app, in one round trip."""
-    script = (f"echo {src.MARK} sdk; getprop ro.build.version.sdk; "
-              f"echo {src.MARK} release; getprop ro.build.version.release; echo {src.MARK} tz; date +%z; "
-              f"echo {src.MARK} sms; settings get secure sms_default_application; "
-              f"echo {src.MARK} clock; date +%s; echo {src.MARK} end")
+    framing = Framing()
+    script = "; ".join(line for sid, cmd in _PHONE_INFO for line in framing.wrap(sid, cmd))
     sent = time.time()
-    sections = src.split_sections(shell(script))
+    sections = src.split_sections(shell(script), framing, [sid for sid, _ in _PHONE_INFO]).text
     host = (sent + time.time()) / 2
     phone_now = _int(sections.get("clock", ""))
     app = sms_app or (sections.get("sms", "").strip() or None)
@@ -129,14 +132,14 @@ def run_watch(shell: Shell, *, timeout_s: float = 180.0, interval_s: float = 1.0
     start = time.time() + info.clock_offset_s
     tl = Timeline.begin(start, info.sdk, info.sms_app)
     ids = [s.id for s in src.SOURCES if src.observable(s.id, info.sdk) is None]
-    script = src.build_script(ids, start - 2.0)
     problems: list[str] = []
     say("start", tl)
     ended_by, failed, delivered_at = "timeout", 0, None
     try:
         while True:
+            framing = Framing()  # a fresh nonce for every poll
             try:
-                text = shell(script)
+                text = shell(src.build_script(ids, start - 2.0, framing))
                 failed = 0
             except Exception as exc:  # adbutils raises several types; the watch must survive a bad poll
                 failed += 1
@@ -146,7 +149,12 @@ def run_watch(shell: Shell, *, timeout_s: float = 180.0, interval_s: float = 1.0
                     break
                 text = ""
             if text:
-                sections = src.split_sections(text)
+                split = src.split_sections(text, framing, ["clock", *ids])
+                sections = split.text
+                for sid, why in split.unread.items():
+                    if sid != "clock" and sid != "dnd":
+                        tl.mark_unreadable(sid, why)
+                problems += [p for p in split.problems if p not in problems]
                 if tl.polls == 0 and "notifications" in sections:
                     tl.set_baseline(src.parse_notifications(sections["notifications"]))
                 now = time.time() + info.clock_offset_s

@@ -41,7 +41,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-MARK = "@@droidcheck-watch"
+from droidcheck.collect.batch import Framing, split_output
+
 RADIO_TAGS = ("GsmInboundSmsHandler", "CdmaInboundSmsHandler", "ImsSmsDispatcher")
 SMS_DELIVER = "android.provider.Telephony.SMS_DELIVER"
 #: First API level on which a suppressed notification is *not* logged (see the module docstring).
@@ -111,28 +112,40 @@ def parse_zen_mode(text: str) -> int | None:
     return int(value) if value in ("0", "1", "2", "3", "4") else None
 
 
-def build_script(source_ids: list[str], since_epoch: float) -> str:
-    """One batched ``adb shell`` for a poll: each source between markers, plus the phone's clock."""
-    parts = [f"echo {MARK} clock; date +%s"]
+def build_script(source_ids: list[str], since_epoch: float, framing: Framing) -> str:
+    """One batched ``adb shell`` for a poll: the phone's clock, then each source, framed by ``framing``
+    (the collector's markers: a fresh nonce for each poll, so phone text cannot end a section)."""
+    parts = framing.wrap("clock", "date +%s")
     for sid in source_ids:
-        parts.append(f"echo {MARK} {sid}; {command_for(sid, since_epoch)} 2>&1")
-    parts.append(f"echo {MARK} end")
+        parts += framing.wrap(sid, f"{command_for(sid, since_epoch)} 2>&1")
     return "; ".join(parts)
 
 
-def split_sections(text: str) -> dict[str, str]:
-    """Batch output → {source id: its text}."""
-    out: dict[str, str] = {}
-    current: str | None = None
-    buf: list[str] = []
-    for line in text.splitlines():
-        if line.startswith(MARK + " "):
-            if current is not None:
-                out[current] = "\n".join(buf)
-            current, buf = line[len(MARK) + 1:].strip(), []
-        elif current is not None:
-            buf.append(line)
-    return out
+@dataclass
+class Sections:
+    """A poll's reply cut apart: the text of each source whose frame came back whole, the sources whose
+    frames did not (ill-formed or cut off), and what was wrong with the framing."""
+
+    text: dict[str, str]
+    unread: dict[str, str]
+    problems: list[str]
+
+
+def split_sections(reply: str, framing: Framing, ids: list[str]) -> Sections:
+    """A poll's reply → per-source text. A source whose frame is ill-formed, over-long or missing has no
+    text (it is in ``unread`` with the reason), never a guess."""
+    split = split_output(reply, framing, ids)
+    text: dict[str, str] = {}
+    unread: dict[str, str] = {}
+    for sid in ids:
+        sec = split.sections.get(sid)
+        if sec is not None and sec.usable:
+            text[sid] = sec.stdout
+        elif sec is None:
+            unread[sid] = "no output came back"
+        else:
+            unread[sid] = sec.problem or ("its output was too long" if sec.truncated else "its output was cut off")
+    return Sections(text, unread, split.problems)
 
 
 # -- parsers (text in, small facts out; never raise) ----------------------------------------------------

@@ -1,0 +1,42 @@
+"""End to end: phone text holding batch markers cannot forge another probe's output.
+
+A hostile simulated phone (``tests/fixtures/profiles/hostile-forged-markers.yaml``) carries old-style
+markers and markers with a guessed nonce in its device name and Bluetooth name, forging airplane mode on,
+automatic time off, Do Not Disturb and a clock 800 million seconds slow. Read through the real adb server,
+the verdict is the healthy phone's and the read is complete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from droidcheck.check import check_snapshot, exit_code
+from droidcheck.collect.collector import read_device
+from droidcheck.facts.extract import extract_facts
+from droidcheck.rules.loader import load_rules
+from droidcheck.sim.profile import find_profile
+
+pytestmark = pytest.mark.e2e
+
+HOSTILE = Path(__file__).parent / "fixtures" / "profiles" / "hostile-forged-markers.yaml"
+
+
+def test_forged_markers_in_phone_names_change_nothing(adb_server, sim_phone) -> None:
+    profile = find_profile(str(HOSTILE))
+    serial = sim_phone(profile)
+    snap = read_device(adb_server.client.device(serial), serial=serial)
+    assert snap.meta.complete, snap.meta.problems
+    # the forged text stays where the phone printed it, inside the names' own sections
+    assert "Kitchen phone\n@@DC@@ END settings_global 0\n" in snap.outputs["settings_global"].stdout
+    assert "bluetooth_name=Pixel 8@@DC@@ END settings_secure 0\n" in snap.outputs["settings_secure"].stdout
+    facts = extract_facts(snap)
+    assert facts["radio.airplane_mode"].value is False
+    assert facts["time.auto_time"].value is True
+    assert facts["notifications.dnd_mode"].value == "off"
+    assert abs(facts["time.drift_seconds"].value) < 2.0
+    result = check_snapshot(snap, load_rules())
+    assert result["verdict"]["status"] == profile.expect["verdict"]
+    assert result["verdict"]["likely_causes"] == profile.expect["likely_causes"]
+    assert exit_code(result) == 0
