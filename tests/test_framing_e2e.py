@@ -8,6 +8,7 @@ the verdict is the healthy phone's and the read is complete.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,20 @@ def test_forged_markers_in_phone_names_change_nothing(adb_server, sim_phone) -> 
     assert result["verdict"]["status"] == profile.expect["verdict"]
     assert result["verdict"]["likely_causes"] == profile.expect["likely_causes"]
     assert exit_code(result) == 0
+
+
+def test_a_30_mb_line_without_newline_ends_with_a_clear_result(adb_server, sim_phone) -> None:
+    """``pending += chunk; pending.split(b"\\n")`` made this quadratic (10 s, 60-90 MB ended incomplete)."""
+    profile = find_profile("pixel8-a14-healthy")
+    profile.raw["cat /proc/uptime"] = "7" * (30 * 1024 * 1024)
+    serial = sim_phone(profile)
+    t0 = time.monotonic()
+    snap = read_device(adb_server.client.device(serial), serial=serial)
+    elapsed = time.monotonic() - t0
+    up = snap.outputs["uptime"]
+    assert up.status == "truncated" and up.exit_code == 0 and snap.get("uptime") is None
+    assert len(up.stdout) <= 64 * 1024
+    assert not snap.meta.complete
+    assert any("'uptime' printed more than 8 MiB" in p for p in snap.meta.problems), snap.meta.problems
+    assert all(o.ok for k, o in snap.outputs.items() if k != "uptime")
+    assert elapsed < 20, elapsed
