@@ -20,11 +20,19 @@ figures. It measures:
   YAML parser) and from the compiled rule cache.
 
 It prints figures and never fails; the numbers go into benchmarks/RESULTS.md by hand, with the machine.
+
+    python benchmarks/bench_read.py --long-output
+
+measures instead a phone that prints far too much: one probe printing 30 MB or 90 MB without a newline,
+and a 90 MB reply of ordinary lines over three probes. Each case runs in a fresh process (the simulated
+phone in another one), which reports the wall time of the read, the growth of its peak memory (RSS), and
+how the read ended.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -126,11 +134,75 @@ def _connect(server: AdbServer, port: int) -> tuple[str, object]:
     return serial, client.device(serial)
 
 
+MIB = 1024 * 1024
+#: case -> {command line: what it prints}
+LONG_CASES: dict[str, dict[str, tuple[str, int]]] = {
+    "30 MB, one line": {"cat /proc/uptime": ("7", 30 * MIB)},
+    "90 MB, one line": {"cat /proc/uptime": ("7", 90 * MIB)},
+    "90 MB reply, 100-byte lines": {c: ("7" * 99 + "\n", 30 * MIB // 100)
+                                    for c in ("cat /proc/uptime", "pm list packages -s", "pm list packages -3")},
+}
+
+
+def serve_phone(case: str) -> None:
+    """Child process: a simulated phone printing the case's output; prints its port, lives until stdin
+    closes."""
+    profile = find_profile("pixel8-a14-healthy")
+    for command, (unit, count) in LONG_CASES[case].items():
+        profile.raw[command] = unit * count
+    with SimHost() as host:
+        [(_, port)] = host.start([profile])
+        print(port, flush=True)
+        sys.stdin.read()
+
+
+def read_long(case: str) -> None:
+    """Child process: read the phone of ``case`` once, print a JSON line of figures."""
+    phone = subprocess.Popen([sys.executable, __file__, "--serve", case], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(phone.stdout.readline())
+        with AdbServer.start() as server:
+            serial, device = _connect(server, port)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            t0 = time.perf_counter()
+            snap = read_device(device, serial=serial, deadline_s=120)
+            elapsed = time.perf_counter() - t0
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            server.client().disconnect(serial)
+    finally:
+        phone.stdin.close()
+        phone.wait(30)
+    statuses = sorted({f"{o.status}" for o in snap.outputs.values()})
+    print(json.dumps({"case": case, "seconds": round(elapsed, 2), "peak_growth_mb": round((peak - before) / 1024),
+                      "complete": snap.meta.complete, "statuses": statuses,
+                      "not_ok": sorted(k for k, o in snap.outputs.items() if not o.ok),
+                      "problems": [p[:100] for p in snap.meta.problems][:4]}))
+
+
+def long_output() -> None:
+    print("a phone printing too much (fresh process per case; RSS growth of the reading process)")
+    for case in LONG_CASES:
+        proc = subprocess.run([sys.executable, __file__, "--read-long", case], capture_output=True, text=True,
+                              timeout=600)
+        line = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()[-300:]
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--long-output", action="store_true", help="the over-long output cases instead")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--read-long", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        return serve_phone(args.serve)
+    if args.read_long:
+        return read_long(args.read_long)
+    if args.long_output:
+        return long_output()
     ms = 1000
 
     costed = find_profile(PROFILE).copy(name="costed", phone_costs=True)
