@@ -120,3 +120,34 @@ def _untimed(text: str) -> str:
     import re
 
     return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}|\b\d{10}\.\d{3}\b", "T", text)
+
+
+def test_forged_markers_stay_in_their_section_under_mksh(stub_bin: Path) -> None:
+    """The hostile profile's names (old-style markers, guessed nonces) printed by real mksh: every section
+    is exactly the command's output and the framing sees nothing wrong."""
+    from droidcheck.sim.profile import find_profile
+
+    hostile = Path(__file__).parent / "fixtures" / "profiles" / "hostile-forged-markers.yaml"
+    profile = find_profile(str(hostile))
+    items = items_for(phase_probes(1), [])
+    framing = Framing()
+    script = build_script(items, framing)
+    probes = [i.probe for i in items]
+    real = split_output(_under_mksh(script, str(hostile), stub_bin), framing, probes)
+    ours = split_output(_under_simulator(script, profile), framing, probes)
+    assert real.problems == ours.problems == []
+    for name in ("settings_global", "settings_secure"):
+        assert real.sections[name].stdout == ours.sections[name].stdout == profile.raw[f"settings list {name[9:]}"]
+        assert real.sections[name].usable and ours.sections[name].usable
+
+
+def test_output_without_final_newline_and_odd_bytes_under_mksh(stub_bin: Path) -> None:
+    framing = Framing()
+    script = "\n".join(framing.wrap("a", "printf 'no newline'") + framing.wrap("b", "printf 'x\\r\\ny\\0z'")
+                       + framing.wrap("c", "printf ''; false")) + "\n"
+    env = {**os.environ, "PATH": f"{stub_bin}{os.pathsep}{os.environ['PATH']}"}
+    reply = subprocess.run([MKSH, "-c", script], capture_output=True, env=env, timeout=60).stdout
+    split = split_output(reply, framing, ["a", "b", "c"])
+    assert split.problems == []
+    got = {k: (s.stdout, s.exit_code) for k, s in split.sections.items()}
+    assert got == {"a": ("no newline", 0), "b": ("x\r\ny\x00z", 0), "c": ("", 1)}
