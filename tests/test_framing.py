@@ -295,3 +295,45 @@ def test_injected_text_never_changes_another_probes_section(outputs, where, inje
             assert p.problems or sec is None or not sec.finished, probe
     if not p.problems:
         assert all(p.sections[q].usable for q in PROBES if q != hit)
+
+
+# -- the watch uses the same framing ----------------------------------------------------------------------
+
+def _watch_shell(bad_notifications: bool):
+    """A phone for ``run_watch`` that answers each script under the script's own nonce."""
+    import re
+
+    def shell(script: str) -> str:
+        a, b = re.search(rf"{MARK} ([0-9a-f]+)''([0-9a-f]+) BEGIN", script).groups()
+        nonce = a + b
+
+        def fr(sid: str, out: str) -> str:
+            return f"{MARK} {nonce} BEGIN {sid}\n{out}{MARK} {nonce} END {sid} 0\n"
+
+        ids = re.findall(rf"{MARK} [0-9a-f]+''[0-9a-f]+ BEGIN ([\w.:-]+)", script)
+        if "sdk" in ids:
+            return (fr("sdk", "34\n") + fr("release", "14\n") + fr("tz", "+0000\n")
+                    + fr("sms", "com.google.android.apps.messaging\n") + fr("clock", f"{int(time.time())}\n"))
+        reply = fr("clock", f"{int(time.time())}\n")
+        for sid in ids[1:]:
+            if sid == "notifications" and bad_notifications:  # closed by another source's END
+                reply += f"{MARK} {nonce} BEGIN {sid}\nx\n{MARK} {nonce} END dnd 0\n"
+            else:
+                reply += fr(sid, "0\n" if sid == "dnd" else "")
+        return reply
+
+    return shell
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_watch_poll_with_an_ill_formed_frame_marks_its_source_unreadable(bad: bool) -> None:
+    from droidcheck.watch.session import run_watch
+
+    out = run_watch(_watch_shell(bad), timeout_s=0.2, interval_s=0.05, sleep=lambda _s: None)
+    stage = out.timeline.stages["notification"]
+    if bad:
+        assert stage.status == "unreadable" and "closed by the END of 'dnd'" in stage.detail
+        assert any("'notifications' was closed by the END of 'dnd'" in p for p in out.problems)
+        assert len([p for p in out.problems if "framing" in p]) == 1  # once, not once per poll
+    else:
+        assert out.problems == [] and stage.status == "not_reached"
