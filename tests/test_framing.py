@@ -337,3 +337,38 @@ def test_watch_poll_with_an_ill_formed_frame_marks_its_source_unreadable(bad: bo
         assert len([p for p in out.problems if "framing" in p]) == 1  # once, not once per poll
     else:
         assert out.problems == [] and stage.status == "not_reached"
+
+
+# -- fix's single command uses the same framing --------------------------------------------------------------
+
+def test_fix_command_output_cannot_claim_success(monkeypatch) -> None:
+    """The phone went away before the exit status was echoed, but the command's own output ended in the
+    old status marker: that was read as exit 0 (a change reported as applied)."""
+    import re
+
+    import droidcheck.adb.service as service
+    from droidcheck.fix.apply import run
+
+    def cut_off(_device, script: str, timeout: float) -> str:
+        m = re.search(rf"{MARK} ([0-9a-f]+)''([0-9a-f]+) BEGIN fix", script)
+        head = f"{MARK} {m.group(1)}{m.group(2)} BEGIN fix\n" if m else ""
+        return head + "done\n__DROIDCHECK_RC=0\n"
+
+    monkeypatch.setattr(service, "run_shell", cut_off)
+    result = run(object(), "settings put global airplane_mode_on 0")
+    assert result.rc is None and not result.ok
+
+
+def test_fix_command_reads_exit_status_and_output(monkeypatch) -> None:
+    import re
+
+    import droidcheck.adb.service as service
+    from droidcheck.fix.apply import run
+
+    def phone(_device, script: str, timeout: float) -> str:
+        a, b = re.search(rf"{MARK} ([0-9a-f]+)''([0-9a-f]+) BEGIN fix", script).groups()
+        return f"{MARK} {a}{b} BEGIN fix\r\nSecurity exception: nope\r\n{MARK} {a}{b} END fix 0\r\n"
+
+    monkeypatch.setattr(service, "run_shell", phone)
+    result = run(object(), "settings put global airplane_mode_on 0")
+    assert result.rc == 0 and result.output == "Security exception: nope" and not result.ok

@@ -1,9 +1,10 @@
 """Run a fix's commands on the phone and decide whether they worked.
 
-Exit status travels in the output (``cmd 2>&1; echo MARK$?``) because the shell protocol of older phones
-(and adb's v1 shell) has no exit code. A command counts as failed when it exits non-zero *or* prints one
-of the refusals Android prints with exit code 0 on some versions (``Security exception``, ``Unknown
-command``, ``Error: …``, ``Permission Denial``…).
+Exit status travels in the output, framed like the collector's batch (``droidcheck.collect.batch``:
+markers with a fresh nonce, ``END fix $?``), because the shell protocol of older phones (and adb's v1
+shell) has no exit code; phone text cannot print a marker that claims success. A command counts as failed
+when it exits non-zero *or* prints one of the refusals Android prints with exit code 0 on some versions
+(``Security exception``, ``Unknown command``, ``Error: …``, ``Permission Denial``…).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from droidcheck.collect.batch import Framing, split_output
 from droidcheck.fix.actions import Step
 
-MARK = "__DROIDCHECK_RC="
 COMMAND_TIMEOUT_S = 20.0
 _REFUSALS = re.compile(r"Security ?exception|Permission Denial|Unknown command|No shell command implementation|"
                        r"^Error:|Exception occurred|Can't find service|inaccessible or not found",
@@ -62,15 +63,18 @@ def run(device: Any, command: str) -> CommandResult:
 
     from droidcheck.adb.service import run_shell
 
+    framing = Framing()
     try:
-        text = run_shell(device, f"{command} 2>&1; echo \"{MARK}$?\"", timeout=COMMAND_TIMEOUT_S)
+        text = run_shell(device, "; ".join(framing.wrap("fix", f"{command} 2>&1")), timeout=COMMAND_TIMEOUT_S)
     except (AdbError, AdbTimeout, OSError) as exc:
         return CommandResult(command, None, f"{type(exc).__name__}: {exc}")
-    text = str(text).replace("\r", "")
-    m = re.search(rf"{re.escape(MARK)}(\d+)\s*$", text)
-    if m is None:
-        return CommandResult(command, None, text.strip() or "the command's exit status never arrived")
-    return CommandResult(command, int(m.group(1)), text[:m.start()].strip())
+    split = split_output(str(text), framing, ["fix"])
+    sec = split.sections.get("fix")
+    if sec is None or not sec.usable:
+        said = sec.stdout.replace("\r", "").strip() if sec is not None else ""
+        return CommandResult(command, None, said or "; ".join(split.problems)
+                             or "the command's exit status never arrived")
+    return CommandResult(command, sec.exit_code, sec.stdout.replace("\r", "").strip())
 
 
 def read_values(device: Any, reads: dict[str, str]) -> dict[str, str]:
