@@ -17,6 +17,10 @@ searches only new bytes (linear time, however long a line), keeps at most ``max_
 command, and names every frame that does not fit the grammar (unknown probe, a probe twice, an END without
 its BEGIN or for another probe, text outside any frame). A probe touched by such a frame gets no value.
 
+A reader that runs commands in parallel on the phone can reuse both halves as long as each frame's
+bytes reach the stream together (e.g. each command writes to its own file and the files are printed, each
+between ``begin``/``end``, in turn); two frames whose bytes interleave are, by this grammar, ill-formed.
+
 ``timeout`` is toybox's (on every Android since 8); it exits 124 when it had to stop the command.
 """
 
