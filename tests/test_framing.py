@@ -60,6 +60,13 @@ def test_a_probe_id_that_could_break_the_script_is_refused(probe: str) -> None:
         F.end(probe)
 
 
+def test_an_end_marker_may_take_its_status_from_a_variable_only() -> None:
+    assert F.end("date", "$rc1").endswith(' END date $rc1"')
+    for bad in ("0", "$(reboot)", "$rc; reboot", "`id`"):
+        with pytest.raises(ValueError):
+            F.end("date", bad)
+
+
 def test_a_nonce_must_be_hex() -> None:
     with pytest.raises(ValueError):
         Framing("not hex at all, and quotes '")

@@ -103,9 +103,12 @@ class Framing:
         """The shell statement that opens ``probe``'s frame."""
         return f"echo '{MARK} {self._split_nonce(chr(39))} BEGIN {self._check(probe)}'"
 
-    def end(self, probe: str) -> str:
-        """The shell statement that closes ``probe``'s frame with the exit status of the command before."""
-        return f'echo "{MARK} {self._split_nonce(chr(34))} END {self._check(probe)} $?"'
+    def end(self, probe: str, status: str = "$?") -> str:
+        """The shell statement that closes ``probe``'s frame with the exit status of the command before,
+        or with ``status``, a shell variable holding it (``$rc1``: a command that ran in the background)."""
+        if not re.fullmatch(r"\$\?|\$[A-Za-z_][A-Za-z0-9_]{0,30}", status):
+            raise ValueError(f"an exit status is $? or a shell variable, not {status!r}")
+        return f'echo "{MARK} {self._split_nonce(chr(34))} END {self._check(probe)} {status}"'
 
     def wrap(self, probe: str, command: str) -> list[str]:
         return [self.begin(probe), command, self.end(probe)]
