@@ -144,10 +144,11 @@ def test_forged_markers_stay_in_their_section_under_mksh(stub_bin: Path) -> None
 def test_output_without_final_newline_and_odd_bytes_under_mksh(stub_bin: Path) -> None:
     framing = Framing()
     script = "\n".join(framing.wrap("a", "printf 'no newline'") + framing.wrap("b", "printf 'x\\r\\ny\\0z'")
-                       + framing.wrap("c", "printf ''; false")) + "\n"
+                       + framing.wrap("c", "printf ''; false")
+                       + ["(exit 3); rc_d=$?", framing.begin("d"), "echo later", framing.end("d", "$rc_d")]) + "\n"
     env = {**os.environ, "PATH": f"{stub_bin}{os.pathsep}{os.environ['PATH']}"}
     reply = subprocess.run([MKSH, "-c", script], capture_output=True, env=env, timeout=60).stdout
-    split = split_output(reply, framing, ["a", "b", "c"])
+    split = split_output(reply, framing, ["a", "b", "c", "d"])
     assert split.problems == []
     got = {k: (s.stdout, s.exit_code) for k, s in split.sections.items()}
-    assert got == {"a": ("no newline", 0), "b": ("x\r\ny\x00z", 0), "c": ("", 1)}
+    assert got == {"a": ("no newline", 0), "b": ("x\r\ny\x00z", 0), "c": ("", 1), "d": ("later\n", 3)}
