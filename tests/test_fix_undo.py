@@ -23,7 +23,9 @@ POST = "android.permission.POST_NOTIFICATIONS"
 #: What undoing dnd_off may send to the phone: the registry's reads, and its one restore command.
 DND_READS = {"getprop ro.build.version.sdk", "settings get global zen_mode"}
 DND_RESTORE = "cmd notification set_dnd on"
-_WRAPPED = re.compile(r'(.*) 2>&1; echo "__DROIDCHECK_RC=\$\?"', re.S)
+#: fix.apply.run frames each command like the batch: BEGIN marker, the command, END marker with ``$?``.
+_WRAPPED = re.compile(r"echo '@@DC@@ [0-9a-f]+''[0-9a-f]+ BEGIN fix'; (.*) 2>&1; "
+                      r'echo "@@DC@@ [0-9a-f]+""[0-9a-f]+ END fix \$\?"', re.S)
 
 
 def _file_size_limit(limit: int) -> Callable[[], None]:
