@@ -379,3 +379,15 @@ def test_fix_command_reads_exit_status_and_output(monkeypatch) -> None:
     monkeypatch.setattr(service, "run_shell", phone)
     result = run(object(), "settings put global airplane_mode_on 0")
     assert result.rc == 0 and result.output == "Security exception: nope" and not result.ok
+
+
+def test_a_snapshot_with_malformed_and_truncated_probes_saves_and_loads(tmp_path) -> None:
+    items = [BatchItem(x, x, 5) for x in PROBES]
+    p = split(frame("date", "1\n") + frame("getprop", "y" * 5000) + frame("settings_global", "a=1\n")
+              + frame("settings_global", "a=2\n") + frame("settings_secure", "s=1\n"), max_output=1024)
+    snap = Snapshot(SnapshotMeta())
+    _record(snap, items, _StreamResult(p.sections, time.monotonic()))
+    snap.save(tmp_path / "s.json")
+    back = Snapshot.load(tmp_path / "s.json")
+    assert {k: o.status for k, o in back.outputs.items()} == {k: o.status for k, o in snap.outputs.items()}
+    assert back.outputs["getprop"].status == "truncated" and back.outputs["settings_global"].status == "malformed"

