@@ -24,7 +24,7 @@ from droidcheck.parsers.package_dump import (
 )
 from droidcheck.parsers.packages import parse_package_list
 from droidcheck.parsers.role import is_package_name, parse_dumpsys_role, parse_role_holders
-from droidcheck.parsers.settings import parse_settings_list
+from droidcheck.parsers.settings import ambiguity, parse_settings_list
 from droidcheck.snapshot import Snapshot
 
 POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
@@ -74,6 +74,9 @@ def resolve_default_sms_app(snapshot: Snapshot, sdk: int | None,
             return DefaultSmsApp(holders[0] if holders else "", "dumpsys role")
     if secure is None:
         return DefaultSmsApp(None, reason=snapshot.why_missing("settings_secure"))
+    doubt = ambiguity(secure, "sms_default_application")
+    if doubt:
+        return DefaultSmsApp(None, reason=doubt)
     value = secure.get("sms_default_application")
     if sdk is not None and sdk >= 29:
         # The role could not be read: the setting is only a legacy mirror on 10+, so be careful.

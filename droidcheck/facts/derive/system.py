@@ -35,7 +35,7 @@ from droidcheck.parsers.diskstats import parse_diskstats
 from droidcheck.parsers.isub import valid_sub_id
 from droidcheck.parsers.netpolicy import parse_restrict_background
 from droidcheck.parsers.ntp import drift_seconds, fix_age_seconds, parse_clock_now, parse_ntp_fix, why_no_fix
-from droidcheck.parsers.settings import setting_bool
+from droidcheck.parsers.settings import ambiguity, setting_bool
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ZEN_MODES = {"0": "off", "1": "priority_only", "2": "total_silence", "3": "alarms_only"}
@@ -227,6 +227,9 @@ def _settings_bool(ctx: DeriveContext, fact: str, key: str, absent: bool | None 
     settings, missing = _global(ctx, fact)
     if settings is None:
         return missing  # type: ignore[return-value]
+    doubt = ambiguity(settings, key)
+    if doubt:
+        return unknown(fact, doubt)
     raw = settings.get(key)
     if raw is None or raw.strip() == "null":
         if absent is not None:
@@ -242,6 +245,9 @@ def _dnd(ctx: DeriveContext) -> list[Fact]:
     settings, missing = _global(ctx, "notifications.dnd")
     if settings is None:
         return [missing, unknown("notifications.dnd_mode", missing.reason or "")]  # type: ignore[union-attr]
+    doubt = ambiguity(settings, "zen_mode")
+    if doubt:
+        return [unknown("notifications.dnd", doubt), unknown("notifications.dnd_mode", doubt)]
     raw = (settings.get("zen_mode") or "").strip()
     if raw in ("", "null"):
         note = "zen_mode is not set; Android reads an unset value as off"
@@ -270,6 +276,9 @@ def _mobile_data(ctx: DeriveContext) -> Fact:
     settings, missing = _global(ctx, fact)
     if settings is None:
         return missing  # type: ignore[return-value]
+    doubts = [k for k in getattr(settings, "ambiguous", ()) if k == "mobile_data" or _MOBILE_DATA_SUB.match(k)]
+    if doubts:
+        return unknown(fact, ambiguity(settings, sorted(doubts)[0]) or "")
     plain = setting_bool(settings, "mobile_data")
     per_sub = {k: setting_bool(settings, k) for k in settings if _MOBILE_DATA_SUB.match(k)}
     per_sub = {k: v for k, v in per_sub.items() if v is not None}
@@ -291,6 +300,9 @@ def _components(ctx: DeriveContext, fact: str, key: str, note: str | None = None
     settings = ctx.settings_secure
     if settings is None:
         return unknown(fact, ctx.missing("settings_secure"))
+    doubt = ambiguity(settings, key)
+    if doubt:
+        return unknown(fact, doubt)
     raw = (settings.get(key) or "").strip()
     if raw in ("", "null"):
         return known(fact, [], note=note)

@@ -32,6 +32,7 @@ from typing import Any
 from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.model import Fact, cannot_show, known, unknown
 from droidcheck.parsers.isub import IsubDump, valid_sub_id
+from droidcheck.parsers.settings import ambiguity
 from droidcheck.parsers.telephony_registry import (
     PhoneState,
     ServiceStateInfo,
@@ -128,7 +129,8 @@ def _slots(ctx: DeriveContext, t: Telephony) -> list[SlotView]:
 def _default_sms_sub(ctx: DeriveContext, t: Telephony) -> tuple[int | None, str]:
     if t.isub is not None and t.isub.default_sms_sub_id is not None:
         return t.isub.default_sms_sub_id, "dumpsys isub defaultSmsSubId"
-    value = (ctx.settings_global or {}).get("multi_sim_sms", "").strip()
+    settings = ctx.settings_global or {}
+    value = "" if ambiguity(settings, "multi_sim_sms") else settings.get("multi_sim_sms", "").strip()
     if re.fullmatch(r"-?\d+", value):
         return int(value), "settings global multi_sim_sms"
     return None, ""
