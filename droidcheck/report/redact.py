@@ -26,11 +26,11 @@ REDACTED = "[redacted]"
 # -- identifiers ---------------------------------------------------------------------------------------
 #: SIM serial (ICCID): "89" (telecom), then 17-19 more digits, sometimes padded with a hex F; as printed or
 #: grouped on the card ("8944 1100 6851 2345 678").
-_ICCID = re.compile(r"(?<![\w.])89(?:[ -]?\d){16,18}[Ff]?(?![\w.])")
+_ICCID = re.compile(r"8(?<![\w.]8)9(?:[ -]?\d){16,18}[Ff]?(?![\w.])")
 #: 15-17 digits in one run: IMEI, IMEISV, IMSI. Nothing the checks read is that long.
-_LONG_ID = re.compile(r"(?<![\w.])\d{15,17}(?![\w.])")
+_LONG_ID = re.compile(r"\d(?<![\w.]\d)\d{14,16}(?![\w.])")
 #: An IMEI written in groups ("35-693803-564380-9", "35 693803 564380 9"): 15 digits with a valid Luhn check.
-_GROUPED_ID = re.compile(r"(?<![\w.])\d{2,8}(?:[ /-]\d{1,8}){1,4}(?![\w.])")
+_GROUPED_ID = re.compile(r"\d(?<![\w.]\d)(?=[\d /-]{15})\d{1,7}(?:[ /-]\d{1,8}){1,4}(?![\w.])")
 _EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b")
 
 
@@ -54,8 +54,10 @@ _PHONE = re.compile(r"(?:\+|00)\d[\d ()\-]{6,17}\d(?![\w.])|0\d{9,10}(?![\w.])")
 _NOT_BEFORE_PHONE = frozenset("_.:/-")
 #: Anything that could be a number as people write it: digits and brackets, single spaces or dashes between
 #: them (each followed by a digit or bracket, so the pattern cannot backtrack badly), 7 to 24 characters,
+#: starting with the trunk "0" or a bracket or holding a separator (a plain run is never judged),
 #: not part of a word, a version ("14.0.1"), an address ("192.0.2.1"), a time ("09:14") or a date range.
-_CANDIDATE = re.compile(r"(?<![\w.+/:-])[\d(](?:[\d()]|[ -](?=[\d(])){6,23}(?<=\d)(?![\w.]|[:-]\d)")
+_CANDIDATE = re.compile(r"[\d(](?<![\w.+/:-].)(?<=[0(]|\d(?=\d*(?:[ -]?\(|[ -]\d)))"
+                        r"(?:[\d()]|[ -](?=[\d(])){6,23}(?<=\d)(?![\w.]|[:-]\d)")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d\b|^\d\d-\d\d \d\d\b")
 
 
@@ -116,14 +118,24 @@ def _national(regions: tuple[str, ...]):
 
 
 #: A number kept under a key that names a phone number: ``number=2025550143``, ``mLine1Number: …``,
-#: ``msisdn=…`` (not ``mChannelNumber``, a radio channel).
-_KEYED = re.compile(r"(?i)((?<![\w.])m?(?:line1|phone|display|subscriber|voicemail|caller|sender|originating|"
-                    r"destination|own)?_?(?:number|msisdn|mdn)[\"']?\s?[=:]\s?[\"'\[]?)(\+?\d[\d ()-]{3,22}\d)")
+#: ``msisdn=…`` (not ``mChannelNumber``, a radio channel). The pattern starts at the key's last word, which
+#: sre finds fast; ``_keyed`` checks the whole key.
+_KEYED = re.compile(r"(?i)(?:number|msisdn|mdn)[\"']?\s?[=:]\s?[\"'\[]?(\+?\d[\d ()-]{3,22}\d)")
+_PHONE_KEY = re.compile(r"(?i)m?(?:line1|phone|display|subscriber|voicemail|caller|sender|originating|"
+                        r"destination|own)?_?(?:number|msisdn|mdn)")
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 def _keyed(m: re.Match[str]) -> str:
-    digits = sum(ch.isdigit() for ch in m.group(2))
-    return m.group(1) + REDACTED if digits >= 5 else m.group(0)
+    text, start = m.string, m.start()
+    while start > 0 and text[start - 1] in _KEY_CHARS:
+        start -= 1
+    key_end = m.start() + next(i for i, ch in enumerate(m.group(0)) if ch in "\"' =:")
+    if (start and text[start - 1] == ".") or not _PHONE_KEY.fullmatch(text[start:key_end]):
+        return m.group(0)
+    if sum(ch.isdigit() for ch in m.group(1)) < 5:
+        return m.group(0)
+    return m.group(0)[: m.start(1) - m.start()] + REDACTED
 
 
 # -- one-time codes --------------------------------------------------------------------------------------
@@ -157,7 +169,26 @@ _TRIGGER = rf"(?:(?<![\w.])(?i:{_WORD})(?!\w)|(?-i:[a-zäöüß]{{2,}}code)(?!\w
 _NUMBER = r"(?<![0-9A-Za-z_.,/-])(?:\d{4,8}|\d{2,4}[ -]\d{2,4}(?:[ -]\d{2,4})?)(?![0-9A-Za-z_]|[.,:/-]\d)"
 #: The code within 40 characters (no digits between) after a code word, or before one.
 _OTP = re.compile(rf"({_TRIGGER}[^\d\n]{{0,40}}?)({_NUMBER})|({_NUMBER})(?=[^\d\n]{{0,40}}?{_TRIGGER})")
-_OTP_TRIGGER = re.compile(_TRIGGER)
+
+
+def _anchors(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The fewest lower-case substrings that every word holds one of ("code" for "passcode" and "codes")."""
+    lowered = sorted({w.lower() for w in words}, key=len)
+    kept: list[str] = []
+    for w in lowered:
+        if not any(k in w for k in kept):
+            kept.append(w)
+    return tuple(kept)
+
+
+#: Code words as plain substrings: ``str.__contains__`` on each is ~10x cheaper than ``_OTP`` (or one regex
+#: alternation of them) over command output, where they are rare; only the lines holding one meet ``_OTP``.
+_CODE_ANCHORS = _anchors((*_CODE_WORDS, *_CODE_WORDS_CJK))
+_CODE_ANCHORS_ASCII = tuple(a for a in _CODE_ANCHORS if a.isascii())
+#: Anchors found inside a listed word rather than at its start ("passwort" in "einmalpasswort", "コード" in
+#: "認証コード"): no word-start check for them.
+_ANCHOR_INSIDE = frozenset(a for a in _CODE_ANCHORS for w in (*_CODE_WORDS, *_CODE_WORDS_CJK)
+                           if a in w.lower() and not w.lower().startswith(a) and a != "code")
 
 
 def _otp(m: re.Match[str]) -> str:
@@ -168,6 +199,51 @@ def _otp(m: re.Match[str]) -> str:
 
 
 _TWO_DIGITS = re.compile(r"\d\d")
+
+
+_ID_CHARS = _KEY_CHARS | {"."}
+
+
+def _word_start(text: str, at: int, anchor: str) -> bool:
+    """Whether the code word ``anchor`` at ``at`` can be where a word of ``_TRIGGER`` is: not inside an
+    identifier (``mapping``, ``importance``, ``versionCode``). "code" may end a lower-case compound
+    (Bestätigungscode), and an anchor that is not where its words start (``_ANCHOR_INSIDE``) anywhere."""
+    if not at or anchor in _ANCHOR_INSIDE:
+        return True
+    before = text[at - 1]
+    if anchor == "code":
+        return not (text[at] == "C" and before.islower()) and before not in "_."
+    return before not in _ID_CHARS
+
+
+def _sub_lines(pattern: re.Pattern[str], repl, anchors: tuple[str, ...], text: str) -> str:
+    """``pattern.sub(repl, text)``, run only on the lines holding one of ``anchors`` (lower case) where a
+    word can be; every ``pattern`` match holds one and never spans lines."""
+    lower = text.lower()
+    present = [a for a in anchors if a in lower]
+    if not present:
+        return text
+    if len(lower) != len(text):  # lower-casing changed the length (e.g. "İ"): positions would not match
+        return pattern.sub(repl, text)
+    lines: set[tuple[int, int]] = set()
+    for anchor in present:
+        at = lower.find(anchor)
+        while at >= 0:
+            if not _word_start(text, at, anchor):
+                at = lower.find(anchor, at + 1)
+                continue
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end
+            lines.add((start, end))
+            at = lower.find(anchor, end)
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(lines):
+        out += [text[pos:start], pattern.sub(repl, text[start:end])]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def redact_text(text: str, regions: tuple[str, ...] = ()) -> str:
@@ -183,11 +259,9 @@ def redact_text(text: str, regions: tuple[str, ...] = ()) -> str:
     text = _PHONE.sub(_phone, text)
     text = _CANDIDATE.sub(_national(regions), text)
     lower = text.lower()
-    if "umber" in lower or "msisdn" in lower or "mdn" in lower:
+    if "number" in lower or "msisdn" in lower or "mdn" in lower:
         text = _KEYED.sub(_keyed, text)
-    if not _OTP_TRIGGER.search(text):
-        return text
-    return _OTP.sub(_otp, text)
+    return _sub_lines(_OTP, _otp, _CODE_ANCHORS_ASCII if text.isascii() else _CODE_ANCHORS, text)
 
 
 def phone_regions(snapshot) -> tuple[str, ...]:  # (Snapshot) -> …; typed loosely to keep this import-light
