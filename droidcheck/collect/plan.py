@@ -88,7 +88,8 @@ PROBES: tuple[Probe, ...] = (
     # Phase 1: the whole phone, one round trip.
     Probe("date", "date +%s", "device clock (seconds since the epoch), for clock drift", 3),
     Probe("uptime", "cat /proc/uptime", "time since the last restart", 3),
-    Probe("getprop", "getprop", "Android version, patch level, maker, model, SIM state, time zone", 5),
+    Probe("getprop", "getprop", "Android version, patch level, maker, model, SIM state, time zone, the SIM's "
+          "country (to find phone numbers written the national way, and hide them)", 5),
     Probe("settings_global", "settings list global",
           "airplane mode, automatic time, Do Not Disturb, mobile data, battery saver, SMS SIM", 5),
     Probe("settings_secure", "settings list secure",
