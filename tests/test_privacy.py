@@ -352,6 +352,21 @@ def test_generated_phone_numbers_never_survive(number, context):
     assert national not in _digits(out), (written, out)
 
 
+@PROPERTY
+@given(st.lists(phone_numbers().filter(lambda n: not n[0].startswith("+")), min_size=2, max_size=12),
+       st.sampled_from(REGIONS))
+def test_generated_lists_of_national_numbers_never_survive(numbers, region):
+    """Numbers written next to each other ("07700 900123 07961 900875 …") are each found, however long
+    the list: they are not read as one over-long number, nor cut in the middle of one."""
+    from droidcheck.report.redact import redact_text
+
+    same = [n for n in numbers if n[2] == region] or numbers[:1]
+    region = same[0][2]
+    out = redact_text("lock_screen_owner_info=Call " + " ".join(n[0] for n in same), (region,))
+    for written, national, _ in same:
+        assert written not in out and national not in _digits(out), (written, out)
+
+
 def _luhn_digit(body: str) -> str:
     total = 0
     for i, ch in enumerate(reversed(body)):
@@ -461,6 +476,7 @@ FACT_LINES = (
     "sms_default_application={package}",
     "{seconds}.42 {seconds}.17",
     "  mVoiceRegState=0(IN_SERVICE) mChannelNumber={code} mCellBandwidths=[{code}]",
+    "  mSignalStrength=SignalStrength: 99 0 {rsrp} 160 {rsrp} 26 91 7 180 2147483647 2147483647 gsm|lte",
 )
 
 
@@ -472,5 +488,5 @@ def test_generated_facts_are_never_touched(line, code, version, date, package, u
     from droidcheck.report.redact import redact_text
 
     text = line.format(code=code, version=version, date=date, package=package, uid=uid, dbm=dbm,
-                       day=date[:10], ms=ms, seconds=seconds)
+                       day=date[:10], ms=ms, seconds=seconds, rsrp=-dbm)
     assert redact_text(text, (region,) if region else ()) == text

@@ -53,11 +53,11 @@ def _grouped_id(m: re.Match[str]) -> str:
 _PHONE = re.compile(r"(?:\+|00)\d[\d ()\-]{6,17}\d(?![\w.])|0\d{9,10}(?![\w.])")
 _NOT_BEFORE_PHONE = frozenset("_.:/-")
 #: Anything that could be a number as people write it: digits and brackets, single spaces or dashes between
-#: them (each followed by a digit or bracket, so the pattern cannot backtrack badly), 7 to 24 characters,
+#: them (each followed by a digit or bracket, so the pattern cannot backtrack badly), 7 characters or more,
 #: starting with the trunk "0" or a bracket or holding a separator (a plain run is never judged),
 #: not part of a word, a version ("14.0.1"), an address ("192.0.2.1"), a time ("09:14") or a date range.
 _CANDIDATE = re.compile(r"[\d(](?<![\w.+/:-].)(?<=[0(]|\d(?=\d*(?:[ -]?\(|[ -]\d)))"
-                        r"(?:[\d()]|[ -](?=[\d(])){6,23}(?<=\d)(?![\w.]|[:-]\d)")
+                        r"(?:[\d()]|[ -](?=[\d(])){6,}(?<=\d)(?![\w.]|[:-]\d)")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d\b|^\d\d-\d\d \d\d\b")
 
 
@@ -80,7 +80,7 @@ def _is_national_number(candidate: str, regions: tuple[str, ...]) -> bool:
     digits = "".join(groups)
     if not 7 <= len(digits) <= 15 or _DATE.match(candidate) or any(len(g) < 2 for g in groups[1:]):
         return False  # "0 0 0 0 0 0 0 0": a list of values, not a number
-    trunk = candidate.startswith(("0", "(0"))
+    trunk = candidate.startswith(("0", "(0)")) and (len(groups[0]) > 1 or candidate.startswith("(0)"))
     if trunk and not regions:
         return 9 <= len(digits) <= 12
     if not trunk and (len(groups) < 2 or any(len(g) > 5 for g in groups)):
@@ -102,17 +102,25 @@ def _is_national_number(candidate: str, regions: tuple[str, ...]) -> bool:
 def _national(regions: tuple[str, ...]):
     def one(m: re.Match[str]) -> str:
         text = m.group(0)
-        if _is_national_number(text, regions):
+        if len(text) <= 24 and _is_national_number(text, regions):
             return REDACTED
-        # "07700 900123 2026": a number followed (or preceded) by another; try the groups it is made of
-        parts = re.split(r"(?<=[\d)]) (?=[\d(])", text)
-        if len(parts) < 3 or len(parts) > 8:
+        # "id 12 07700 900123 07961 900875": numbers next to each other and to other values. From each
+        # group, the longest run of up to 6 groups that is a number goes (6: "06 12 34 56 78").
+        parts = text.split(" ")
+        if len(parts) < 2:
             return text
-        for i in range(len(parts)):
-            for j in range(len(parts), i + 1, -1):
+        out: list[str] = []
+        i, changed = 0, False
+        while i < len(parts):
+            for j in range(min(len(parts), i + 6), i, -1):
                 if (i, j) != (0, len(parts)) and _is_national_number(" ".join(parts[i:j]), regions):
-                    return " ".join([*parts[:i], REDACTED, *parts[j:]])
-        return text
+                    out.append(REDACTED)
+                    i, changed = j, True
+                    break
+            else:
+                out.append(parts[i])
+                i += 1
+        return " ".join(out) if changed else text
 
     return one
 
