@@ -80,7 +80,9 @@ def _is_national_number(candidate: str, regions: tuple[str, ...]) -> bool:
     digits = "".join(groups)
     if not 7 <= len(digits) <= 15 or _DATE.match(candidate) or any(len(g) < 2 for g in groups[1:]):
         return False  # "0 0 0 0 0 0 0 0": a list of values, not a number
-    trunk = candidate.startswith(("0", "(0)")) and (len(groups[0]) > 1 or candidate.startswith("(0)"))
+    trunk = candidate.startswith("(0)") or (candidate.startswith("0") and len(groups[0]) > 1)
+    if groups[0] == "0" and not trunk:
+        return False  # "0 44 160 44": a lone zero starts a list of values, not a number
     if trunk and not regions:
         return 9 <= len(digits) <= 12
     if not trunk and (len(groups) < 2 or any(len(g) > 5 for g in groups)):
@@ -94,9 +96,28 @@ def _is_national_number(candidate: str, regions: tuple[str, ...]) -> bool:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number) or (trunk and phonenumbers.is_possible_number(number)):
+        if trunk:
+            if phonenumbers.is_possible_number(number):
+                return True
+        elif phonenumbers.is_valid_number(number) and _grouped_as_at_home(groups, number):
             return True
     return False
+
+
+def _grouped_as_at_home(groups: list[str], number) -> bool:
+    """Whether digit groups written without a trunk prefix are how the number's country writes it
+    ("(201) 555-0123", "98765 43210", "131 2345 6789"), or plain groups of 3-4 ("612 345 678"): a valid
+    number read out of "44 160 44 26 91" (a list of values) is grouped like neither."""
+    import phonenumbers
+
+    home = re.findall(r"\d+", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_number(number) or "")
+    trunk = (meta.national_prefix if meta is not None else None) or ""
+    if home and trunk and home[0].startswith(trunk) and not groups[0].startswith(trunk):
+        home[0] = home[0][len(trunk):]  # "98765 43210" as India writes it, without the 0 of "098765 43210"
+    if [len(g) for g in groups] == [len(g) for g in home if g]:
+        return True
+    return len(groups) >= 3 and all(3 <= len(g) <= 4 for g in groups)
 
 
 def _national(regions: tuple[str, ...]):
