@@ -80,7 +80,7 @@ def _is_national_number(candidate: str, regions: tuple[str, ...]) -> bool:
     digits = "".join(groups)
     if not 7 <= len(digits) <= 15 or _DATE.match(candidate) or any(len(g) < 2 for g in groups[1:]):
         return False  # "0 0 0 0 0 0 0 0": a list of values, not a number
-    trunk = candidate.startswith("(0)") or (candidate.startswith("0") and len(groups[0]) > 1)
+    trunk = candidate.startswith("(0)") or (candidate.lstrip("(").startswith("0") and len(groups[0]) > 1)
     if groups[0] == "0" and not trunk:
         return False  # "0 44 160 44": a lone zero starts a list of values, not a number
     if trunk and not regions:
@@ -106,7 +106,8 @@ def _is_national_number(candidate: str, regions: tuple[str, ...]) -> bool:
 
 def _grouped_as_at_home(groups: list[str], number) -> bool:
     """Whether digit groups written without a trunk prefix are how the number's country writes it
-    ("(201) 555-0123", "98765 43210", "131 2345 6789"), or plain groups of 3-4 ("612 345 678"): a valid
+    ("(201) 555-0123", "98765 43210", "131 2345 6789"), or plain groups of 3-4 where there is no trunk
+    prefix ("612 345 678"): a valid
     number read out of "44 160 44 26 91" (a list of values) is grouped like neither."""
     import phonenumbers
 
@@ -117,7 +118,9 @@ def _grouped_as_at_home(groups: list[str], number) -> bool:
         home[0] = home[0][len(trunk):]  # "98765 43210" as India writes it, without the 0 of "098765 43210"
     if [len(g) for g in groups] == [len(g) for g in home if g]:
         return True
-    return len(groups) >= 3 and all(3 <= len(g) <= 4 for g in groups)
+    # plain groups of 3-4 only where numbers have no trunk prefix ("612 345 678" in Spain); elsewhere
+    # "100 160 100" is a list of values
+    return not trunk and len(groups) >= 3 and all(3 <= len(g) <= 4 for g in groups)
 
 
 def _national(regions: tuple[str, ...]):
