@@ -220,7 +220,7 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
     rule_set = _load_rules(rules, only_rules)
     snap = load_input(from_file) if from_file else _read(adb, serial)
     result = check_snapshot(snap, rule_set, expect_number=expect_number)
-    shown = result if no_redact else _redacted(result)
+    shown = result if no_redact else _redacted(result, snap)
     if fmt == "json":
         import json
 
@@ -238,10 +238,12 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
     raise typer.Exit(exit_code(result))
 
 
-def _redacted(result: dict[str, Any]) -> dict[str, Any]:
-    from droidcheck.report.redact import redact_result
+def _redacted(result: dict[str, Any], snap: Any = None) -> dict[str, Any]:
+    """``result`` redacted; ``snap``, the snapshot it came from, tells the phone's country for numbers
+    written the national way."""
+    from droidcheck.report.redact import phone_regions, redact_result
 
-    return redact_result(result)
+    return redact_result(result, phone_regions(snap))
 
 
 # -- printable reports ---------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def run_demo(names: list[str] | None = None, console: Console | None = None) -> 
     from droidcheck.adb.server import AdbServer
     from droidcheck.check import check_snapshot
     from droidcheck.collect.collector import read_device
-    from droidcheck.report.redact import redact_result
+    from droidcheck.report.redact import phone_regions, redact_result
     from droidcheck.report.terminal import render
     from droidcheck.rules.loader import load_rules
     from droidcheck.sim.host import SimHost
@@ -63,7 +63,7 @@ def run_demo(names: list[str] | None = None, console: Console | None = None) -> 
                     continue
                 snap = read_device(client.device(serial), serial=serial, adb_server=server.address,
                                    transport="wifi/tcp")
-                result = redact_result(check_snapshot(snap, rules))
+                result = redact_result(check_snapshot(snap, rules), phone_regions(snap))
                 render(result, console)
                 summary.append((profile.name, result))
         finally:

@@ -111,6 +111,12 @@ class Snapshot:
         return f"'{out.command}' gave no usable output"
 
     def add(self, output: CommandOutput) -> None:
+        """Store one output, without what droidcheck never keeps (notification text, settings naming the
+        owner: ``collect.plan.drop_private``), whether it was read live, imported or loaded from a file."""
+        from droidcheck.collect.plan import drop_private
+
+        if output.stdout:
+            output.stdout = drop_private(output.probe, output.stdout)
         self.outputs[output.probe] = output
 
     # -- persistence -------------------------------------------------------------------------------

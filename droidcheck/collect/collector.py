@@ -144,7 +144,10 @@ def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> N
                          f"(the first {_TRUNCATED_KEEP // 1024} KiB are kept) and not used")
         elif sec.finished:
             out.stdout, out.exit_code = sec.stdout, sec.exit_code
-            if sec.exit_code == TIMEOUT_EXIT and out.duration_s >= item.timeout_s * 0.9:
+            # A filtered command (``cmd | grep …``) reports grep's status, not toybox timeout's 124: that it
+            # ran up to its limit is all that tells it was cut short.
+            filtered = " | " in item.command
+            if (sec.exit_code == TIMEOUT_EXIT or filtered) and out.duration_s >= item.timeout_s * 0.9:
                 out.status, out.error = "timeout", f"stopped by its {item.timeout_s:g} s time limit"
         else:
             out.stdout = sec.stdout

@@ -4,12 +4,18 @@ Technicians and lab admins must be able to see exactly what runs on a customer's
 also rendered into the README (``droidcheck plan --markdown``). Every command is read-only: nothing here
 changes a setting, and no command reads message bodies.
 
+Two kinds of text are never kept, whatever the source (phone, bug report, saved file): what notifications say
+(the notification probe's ``grep`` keeps only the per-app settings lines its parser reads, so titles, texts
+and tickers never leave the phone), and settings that name the owner or identify the phone
+(``PRIVATE_SETTINGS``). ``drop_private`` applies both on the host when an output is stored.
+
 Phase 1 probes run in one ``adb shell`` round trip. Phase 2 probes are per package (the default SMS app
 and the Amazon Shopping apps, which phase 1 discovers) and run in a second round trip.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: Package names of the Amazon Shopping app: the global build and the India build (Amazon Mobile LLC).
@@ -17,6 +23,43 @@ AMAZON_PACKAGES: tuple[str, ...] = (
     "com.amazon.mShop.android.shopping",
     "in.amazon.mShop.android.shopping",
 )
+
+
+#: The lines of ``dumpsys notification p <pkg>`` that ``parsers.notification`` reads: the section headers,
+#: the per-app settings line (``AppSettings: <pkg> (<uid>) …``, N's bare ``  <pkg> (<uid>) …``) and
+#: channel lines (and channel groups). A POSIX ERE without braces (the command is a format string), run by
+#: the phone's grep and again by ``drop_private``. Everything else, above all the Notification List
+#: (``tickerText=``, ``android.title=``, ``android.text=``, ``android.bigText=``, ``android.messages=`` …),
+#: stays on the phone.
+NOTIFICATION_LINES = (r"^ *(Records:|PackagePreferences:|Restored without uid:|AppSettings: |NotificationChannel)"
+                      r"|^  [A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+ \(([0-9]+|UNKNOWN_UID)\)")
+_NOTIFICATION_LINE = re.compile(NOTIFICATION_LINES)
+
+#: Settings that name the owner or identify the phone, which no check reads: the lock-screen owner text
+#: ("Anna Smith, 07700 900123"), the phone's and its Bluetooth's names ("Anna's Galaxy"), the Bluetooth
+#: address and the per-app-signing Android ID. Keys ending in ``owner_info`` are dropped too (OEM copies).
+PRIVATE_SETTINGS = frozenset({"lock_screen_owner_info", "device_name", "bluetooth_name", "bluetooth_address",
+                              "android_id"})
+
+
+def _private_setting(line: str) -> bool:
+    key = line.partition("=")[0].strip()
+    return key in PRIVATE_SETTINGS or key.endswith("owner_info")
+
+
+def drop_private(probe: str, text: str) -> str:
+    """``text`` as droidcheck may keep it: without notification text (``notification:*``) or private
+    settings (``settings_*``). The one place this happens: ``Snapshot.add`` calls it for every output,
+    read live, imported from a bug report or loaded from a file."""
+    if probe.startswith("settings_"):
+        lines = text.splitlines(keepends=True)
+        kept = [ln for ln in lines if not _private_setting(ln)]
+        return text if len(kept) == len(lines) else "".join(kept)
+    if probe.startswith("notification:"):
+        lines = text.splitlines(keepends=True)
+        kept = [ln for ln in lines if _NOTIFICATION_LINE.search(ln.rstrip("\r\n"))]
+        return text if len(kept) == len(lines) else "".join(kept)
+    return text
 
 
 @dataclass(frozen=True)
@@ -45,7 +88,8 @@ PROBES: tuple[Probe, ...] = (
     # Phase 1: the whole phone, one round trip.
     Probe("date", "date +%s", "device clock (seconds since the epoch), for clock drift", 3),
     Probe("uptime", "cat /proc/uptime", "time since the last restart", 3),
-    Probe("getprop", "getprop", "Android version, patch level, maker, model, SIM state, time zone", 5),
+    Probe("getprop", "getprop", "Android version, patch level, maker, model, SIM state, time zone, the SIM's "
+          "country (to find phone numbers written the national way, and hide them)", 5),
     Probe("settings_global", "settings list global",
           "airplane mode, automatic time, Do Not Disturb, mobile data, battery saver, SMS SIM", 5),
     Probe("settings_secure", "settings list secure",
@@ -68,8 +112,9 @@ PROBES: tuple[Probe, ...] = (
     # Phase 2: per package (default SMS app, Amazon Shopping), one more round trip.
     Probe("package", "dumpsys package {package}",
           "app version, last update, notification permission, enabled/stopped state", 10, 2, True),
-    Probe("notification", "dumpsys notification p {package}",
-          "whether the app's notifications are blocked, and its channels", 10, 2, True),
+    Probe("notification", f"dumpsys notification p {{package}} | grep -E '{NOTIFICATION_LINES}'",
+          "whether the app's notifications are blocked, and its channels (only those lines: what "
+          "notifications say is not read)", 10, 2, True),
     Probe("appops", "cmd appops get {package}", "background restriction of the app", 5, 2, True),
     Probe("standby", "am get-standby-bucket {package}", "app standby bucket (Android 9 and later)", 5, 2,
           True),

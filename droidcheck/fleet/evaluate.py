@@ -35,10 +35,10 @@ _worker_rules: dict[RulesKey, list[Any]] = {}
 def evaluate(snap: Snapshot, rules: list[Any], redact: bool) -> tuple[dict[str, Any], str]:
     """(result, snapshot JSON) for one read phone; redacted unless ``redact`` is False."""
     from droidcheck.check import check_snapshot
-    from droidcheck.report.redact import redact_result
+    from droidcheck.report.redact import phone_regions, redact_result
 
     result = check_snapshot(snap, rules)
-    return (redact_result(result) if redact else result), snapshot_json(snap, redact)
+    return (redact_result(result, phone_regions(snap)) if redact else result), snapshot_json(snap, redact)
 
 
 def snapshot_json(snap: Snapshot, redact: bool) -> str:

@@ -7,6 +7,7 @@ Reads the phase-1 probes ``role_sms``, ``dumpsys_role``, ``settings_secure``, ``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -255,12 +256,28 @@ def _amazon_facts(ctx: DeriveContext) -> list[Fact]:
             _amazon_notifications(ctx, installed)]
 
 
+#: A version as apps number them ("28.21.0.100", "20250110_00_RC01.phone_dynamic"): digits, then dot-, dash-
+#: or underscore-separated parts, nothing after but the end or a space.
+_VERSION = re.compile(r"\d{1,8}(?:[._-][0-9A-Za-z]{1,24}){0,8}(?=\s|$)")
+
+
+def version_of(version_name: str) -> str | None:
+    """The version in an app's ``versionName``, which the app writes freely: only its leading version, so
+    that whatever follows ("28.21.0.100 call 07700 900123") never becomes a fact. None if it does not
+    start with one."""
+    m = _VERSION.match(version_name.strip())
+    return m.group(0) if m else None
+
+
 def _amazon_version(ctx: DeriveContext, pkgs: list[str]) -> Fact:
     dump, why = _package(ctx, pkgs[0])
     if dump is None or not dump.version_name:
         return unknown("amazon.version", why or "versionName not found")
+    version = version_of(dump.version_name)
+    if version is None:
+        return unknown("amazon.version", "versionName is not a version number")
     note = f"{pkgs[0]}" + (f"; also installed: {', '.join(pkgs[1:])}" if len(pkgs) > 1 else "")
-    return known("amazon.version", dump.version_name, note=note)
+    return known("amazon.version", version, note=note)
 
 
 def _device_tz(ctx: DeriveContext) -> ZoneInfo | None:

@@ -46,14 +46,28 @@ def _in_service(profile: Profile, sim: SimSlot) -> bool:
     return not profile.airplane_mode and sim.state == "READY" and sim.service_state == "IN_SERVICE"
 
 
+#: Mobile country code → ISO 3166 country, lower case as telephony prints it (``MccTable``), for the
+#: countries the built-in profiles use; an unknown code prints nothing, as on a phone out of service.
+_MCC_ISO = {"202": "gr", "204": "nl", "208": "fr", "214": "es", "222": "it", "234": "gb", "235": "gb",
+            "262": "de", "310": "us", "311": "us", "404": "in", "405": "in", "440": "jp", "450": "kr",
+            "460": "cn", "724": "br"}
+
+
+def _iso_country(mcc_mnc: str) -> str:
+    return _MCC_ISO.get(mcc_mnc[:3], "")
+
+
 def _telephony_props(profile: Profile) -> dict[str, str]:
     ready = lambda s: s.state == "READY"  # noqa: E731
     return {
         "gsm.sim.state": _slots(profile, lambda s: s.state),
         "gsm.sim.operator.alpha": _slots(profile, lambda s: s.operator if ready(s) else ""),
         "gsm.sim.operator.numeric": _slots(profile, lambda s: s.mcc_mnc if ready(s) else ""),
+        "gsm.sim.operator.iso-country": _slots(profile, lambda s: _iso_country(s.mcc_mnc) if ready(s) else ""),
         "gsm.operator.alpha": _slots(profile, lambda s: s.operator if _in_service(profile, s) else ""),
         "gsm.operator.numeric": _slots(profile, lambda s: s.mcc_mnc if _in_service(profile, s) else ""),
+        "gsm.operator.iso-country": _slots(profile, lambda s: _iso_country(s.mcc_mnc) if _in_service(profile, s)
+                                           else ""),
         "gsm.operator.isroaming": _slots(profile, lambda s: "true" if s.roaming and _in_service(profile, s)
                                          else "false"),
         "gsm.network.type": _slots(profile, lambda s: s.network_type if _in_service(profile, s)
