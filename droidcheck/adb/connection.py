@@ -87,16 +87,19 @@ def _start_local_server(address: ServerAddress) -> None:
     raise AdbServerUnavailable(f"started the ADB server on port {address.port} but it does not answer")
 
 
-def ensure_server(address: ServerAddress) -> None:
+def ensure_server(address: ServerAddress, *, autostart: bool = True) -> bool:
+    """Make sure a server answers at ``address``; True if droidcheck had to start it (a local, implicit
+    address only, and only with ``autostart``)."""
     if server_answers(address):
-        return
-    if address.is_local and not address.explicit:
+        return False
+    if address.is_local and not address.explicit and autostart:
         _start_local_server(address)
-        return
+        return True
     raise AdbServerUnavailable(
         f"no ADB server answers at {address}",
         "Check the address, and that the lab host runs 'adb -a -P PORT server nodaemon' "
         "and its firewall lets this computer in." if not address.is_local else
+        "Start one with 'adb start-server'." if not address.explicit else
         "Start one with 'adb start-server', or leave out --adb to let droidcheck start it.",
     )
 
@@ -145,11 +148,13 @@ def _transport_of(serial: str, tags: dict[str, str]) -> str:
     return "usb" if tags else "unknown"
 
 
-def list_devices(address: ServerAddress) -> list[DeviceEntry]:
-    """Every device the server knows, in every state (adbutils' device_list() drops non-ready ones)."""
+def list_devices(address: ServerAddress, *, ensure: bool = True) -> list[DeviceEntry]:
+    """Every device the server knows, in every state (adbutils' device_list() drops non-ready ones).
+    ``ensure`` False: the caller has already made sure the server answers."""
     from droidcheck.adb.wire import WireError, WireTimeout
 
-    ensure_server(address)
+    if ensure:
+        ensure_server(address)
     try:
         infos = client_for(address, LIST_TIMEOUT_S).list(extended=True)
     except WireTimeout:
