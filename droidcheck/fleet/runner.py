@@ -3,8 +3,8 @@
 Reading a phone is almost all waiting on sockets, so threads suffice; a server semaphore keeps one lab
 host from being flooded while another sits idle. What follows the read (facts, rules, redaction, JSON) is
 CPU work, handed to worker processes in a large fleet (``droidcheck.fleet.evaluate``).
-Each device runs in isolation: ``read_device`` never raises for device trouble and honours the per-device
-deadline, and anything unexpected is caught here and recorded as that device's problem, so one bad phone
+Each device runs in isolation: ``droidcheck.inspection.read`` never raises for device trouble and honours
+the per-device deadline, and anything unexpected is caught here and recorded as that device's problem, so one bad phone
 only ever affects its own row.
 
 Every device is persisted (``RunStore.record``) the moment it finishes, from its worker thread.
@@ -73,10 +73,8 @@ def record_not_ready(store: RunStore, t: Target, attempt: str, redact: bool = Tr
 
 def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions, progress: Progress,
               server_slot: threading.Semaphore, attempt: str, evaluator: Evaluator | None = None) -> dict[str, Any]:
-    from adbutils import AdbClient
-
     from droidcheck.adb.connection import parse_address
-    from droidcheck.collect.collector import read_device
+    from droidcheck.inspection import PhoneHandle, read
 
     evaluator = evaluator or Evaluator(opts.redact, 0)
     snap = None
@@ -84,14 +82,11 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
     try:
         with server_slot:
             progress.update(t.key, "reading")
-            address = parse_address(t.server)
             # a fresh client per device (never shared across threads); its socket timeout must not
             # outlast the device's deadline, or a stalled phone could hold its worker past it
-            client = AdbClient(host=address.host, port=address.port,
-                               socket_timeout=max(1.0, min(10.0, opts.deadline_s)))
-            device = client.device(t.serial)
-            snap = read_device(device, serial=t.serial, adb_server=t.server, transport=t.transport,
-                               deadline_s=opts.deadline_s)
+            phone = PhoneHandle.attach(parse_address(t.server), t.serial, transport=t.transport, model=t.model,
+                                       socket_timeout=max(1.0, min(10.0, opts.deadline_s)))
+            snap = read(phone, deadline_s=opts.deadline_s)
         progress.update(t.key, "evaluating")
         result, snapshot_json = evaluator(snap, tuple(t.rules), rules)
         status = {EXIT_OK: PASSED, EXIT_FAILED: FAILED}.get(exit_code(result), INCOMPLETE)
