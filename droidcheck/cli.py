@@ -129,23 +129,30 @@ def devices(adb: AdbOpt = None,
 
 # -- snapshot / check ------------------------------------------------------------------------------
 
-def _read(adb: str | None, serial: str | None, progress: bool = True):
-    from droidcheck.adb.connection import choose_device, client_for, list_devices, resolve_address
-    from droidcheck.collect.collector import read_device
+def _terminal_progress():
+    """Progress lines on stderr when it is a terminal (the read's own messages, as before), else None."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
 
-    address = resolve_address(adb)
-    entry = choose_device(list_devices(address), serial)
-    device = client_for(address).device(entry.serial)
-    say = None
-    if progress and sys.stderr.isatty():
-        from rich.console import Console
+    from droidcheck.inspection import READ
+    from droidcheck.report.safe_text import safe
 
-        from droidcheck.report.safe_text import safe
+    console = Console(stderr=True)
 
-        console = Console(stderr=True)
-        say = lambda msg: console.print(safe(f"… {msg}", "dim"))  # noqa: E731
-    return read_device(device, serial=entry.serial, adb_server=str(address), transport=entry.transport,
-                       progress=say)
+    def show(event) -> None:
+        if event.stage == READ:
+            console.print(safe(f"… {event.message}", "dim"))
+
+    return show
+
+
+def _read(adb: str | None, serial: str | None):
+    """Read the chosen phone through the library entry point, with progress on a terminal."""
+    from droidcheck.inspection import connect, read
+
+    progress = _terminal_progress()
+    return read(connect(adb, serial, progress=progress), progress=progress)
 
 
 @app.command()
@@ -171,9 +178,9 @@ def snapshot(output: Annotated[Path, typer.Option("-o", "--output", help="File t
 
 
 def _load_rules(rules: list[Path] | None, only_rules: list[Path] | None):
-    from droidcheck.rules.loader import load_rules
+    from droidcheck.inspection import load_rules
 
-    return load_rules(extra_dirs=rules, only_dirs=only_rules)
+    return load_rules(rules, only_rules)
 
 
 def load_input(path: Path):
@@ -215,11 +222,12 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
         raise typer.BadParameter("choose terminal, json or junit", param_hint="--format")
     if report is not None:
         _report_kind(report)
-    from droidcheck.check import check_snapshot, exit_code
+    from droidcheck.check import exit_code
+    from droidcheck.inspection import check as check_read
 
     rule_set = _load_rules(rules, only_rules)
     snap = load_input(from_file) if from_file else _read(adb, serial)
-    result = check_snapshot(snap, rule_set, expect_number=expect_number)
+    result = check_read(snap, rule_set, expect_number=expect_number)
     shown = result if no_redact else _redacted(result, snap)
     if fmt == "json":
         import json

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +81,54 @@ def test_load_rules_reports_problems(tmp_path):
         inspection.load_rules(only=[tmp_path])
     builtin = inspection.load_rules()
     assert builtin and [r.id for r in inspection.load_rules([])] == [r.id for r in builtin]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "droidcheck.cli", *args], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize("command", ["fix", "watch"])
+def test_fix_and_watch_honour_rules(tmp_path, command):
+    """--rules reaches the check fix and watch run first (it was not an option of either)."""
+    missing = tmp_path / "no-such-rules"
+    proc = _cli(command, "--adb", "127.0.0.1:1", "--rules", str(missing))
+    assert proc.returncode == 2
+    assert "problem(s) in rule files" in proc.stderr and "no such rule file" in proc.stderr
+
+
+def test_watch_lists_devices_once(adb_server, sim_phone, monkeypatch):
+    """Following --adb through watch: one server resolution, one device listing (it was two of each)."""
+    from typer.testing import CliRunner
+
+    from droidcheck.adb import connection
+    from droidcheck.cli import app
+
+    serial = sim_phone("pixel8-a14-healthy")
+    calls: dict[str, int] = {"list": 0, "resolve": 0}
+    real_list, real_resolve = connection.list_devices, connection.resolve_address
+
+    def counting_list(*a, **kw):
+        calls["list"] += 1
+        return real_list(*a, **kw)
+
+    def counting_resolve(*a, **kw):
+        calls["resolve"] += 1
+        return real_resolve(*a, **kw)
+
+    monkeypatch.setattr(connection, "list_devices", counting_list)
+    monkeypatch.setattr(connection, "resolve_address", counting_resolve)
+    res = CliRunner().invoke(app, ["watch", "--adb", adb_server.address, "-s", serial, "--timeout", "1",
+                                   "--interval", "0.3", "--grace", "0", "--format", "json"])
+    assert res.exit_code in (1, 3), res.output
+    assert calls == {"list": 1, "resolve": 1}
+
+
+def test_no_command_module_imports_the_cli():
+    """The feature commands depend on the library, never back on droidcheck.cli (no import circle)."""
+    root = Path(inspection.__file__).parent
+    for path in root.rglob("*.py"):
+        if path.name != "cli.py":
+            assert "droidcheck.cli import" not in path.read_text(encoding="utf-8"), path

@@ -11,31 +11,22 @@ from typing import Annotated, Any
 import typer
 
 
-def _connect(adb: str | None, serial: str | None) -> tuple[Any, Any, str, str]:
-    """(adb device, entry, serial, server address) for the phone chosen like every other command."""
-    from droidcheck.adb.connection import choose_device, client_for, list_devices, resolve_address
+def _checker(phone: Any, rules: list[Any]) -> Callable[[], dict[str, Any]]:
+    """Read and check ``phone`` again each time it is called (before the fixes, and to prove them)."""
+    from droidcheck.inspection import check, read
 
-    address = resolve_address(adb)
-    entry = choose_device(list_devices(address), serial)
-    return client_for(address).device(entry.serial), entry, entry.serial, str(address)
+    def check_again() -> dict[str, Any]:
+        return check(read(phone), rules)
 
-
-def _checker(device: Any, entry: Any, address: str) -> Callable[[], dict[str, Any]]:
-    from droidcheck.check import check_snapshot
-    from droidcheck.collect.collector import read_device
-    from droidcheck.rules.loader import load_rules
-
-    rules = load_rules()
-
-    def check() -> dict[str, Any]:
-        snap = read_device(device, serial=entry.serial, adb_server=address, transport=entry.transport)
-        return check_snapshot(snap, rules)
-
-    return check
+    return check_again
 
 
 def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:PORT.")] = None,
         serial: Annotated[str | None, typer.Option("-s", "--serial", help="Device serial.")] = None,
+        rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory (same id "
+                                                         "overrides).")] = None,
+        only_rules: Annotated[list[Path] | None, typer.Option("--only-rules", help="Use only these rule "
+                                                              "directories.")] = None,
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply every fix without asking (labs).")] = False,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the fixes; change nothing.")] = False,
         only: Annotated[list[str] | None, typer.Option("--only", help="Apply only this fix (repeatable, or "
@@ -60,8 +51,12 @@ def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:P
     if undo is not None:
         _undo(undo, adb, serial, log, yes)
         return
-    device, entry, chosen, address = _connect(adb, serial)
-    check = _checker(device, entry, address)
+    from droidcheck.inspection import connect, load_rules
+
+    rule_set = load_rules(rules, only_rules)
+    phone = connect(adb, serial)
+    device, chosen = phone.device, phone.serial
+    check = _checker(phone, rule_set)
     result = check()
     audit = None if dry_run else AuditLog(log or default_log_path(chosen), mode="fix", serial=chosen)
     from droidcheck.fix.session import run_fix
@@ -108,7 +103,10 @@ def _undo(path: Path, adb: str | None, serial: str | None, log: Path | None, yes
     logged = log_serial(records)
     if serial and logged and serial != logged:
         raise InputError(f"{path} records changes to {show(logged)}, not {serial}")
-    device, _entry, chosen, _address = _connect(adb, serial or logged)
+    from droidcheck.inspection import connect
+
+    phone = connect(adb, serial or logged)
+    device, chosen = phone.device, phone.serial
     audit = AuditLog(log or default_log_path(chosen, prefix="droidcheck-undo"), mode="undo", serial=chosen)
     try:
         code = run_undo_file(records, device, chosen, audit=audit, say=print,

@@ -28,6 +28,10 @@ def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST
                                                       "here.")] = None,
           no_check: Annotated[bool, typer.Option("--no-check", help="Skip the settings check at the "
                                                  "start (verdicts then name rules without evidence).")] = False,
+          rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory for the "
+                                                           "settings check (same id overrides).")] = None,
+          only_rules: Annotated[list[Path] | None, typer.Option("--only-rules", help="Use only these rule "
+                                                                "directories.")] = None,
           ) -> None:
     """Follow a real OTP through the phone while the customer requests it, and say where it stopped.
 
@@ -40,30 +44,27 @@ def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST
 
     from rich.console import Console
 
-    from droidcheck.adb.connection import choose_device, client_for, list_devices, resolve_address
     from droidcheck.adb.service import run_shell
+    from droidcheck.inspection import check, connect, load_rules, read
     from droidcheck.report.redact import redact_value
     from droidcheck.watch.render import LiveLog, render_outcome
     from droidcheck.watch.session import run_watch
 
-    address = resolve_address(adb)
-    entry = choose_device(list_devices(address), serial)
+    rule_set = None if no_check else load_rules(rules, only_rules)
+    phone = connect(adb, serial)
     check_result = None
     sms_app = None
-    if not no_check:
-        from droidcheck.check import check_snapshot
-        from droidcheck.cli import _load_rules, _read
-
-        check_result = check_snapshot(_read(adb, entry.serial), _load_rules(None, None))
+    if rule_set is not None:
+        check_result = check(read(phone), rule_set)
         fact = check_result.get("facts", {}).get("sms.default_app") or {}
         sms_app = fact.get("value") or None
-    device = client_for(address).device(entry.serial)
+    device = phone.device
 
     def shell(script: str) -> str:
         return run_shell(device, script, timeout=20)
 
     console = Console(stderr=fmt == "json")
-    info = {"serial": entry.serial, "model": entry.model or None}
+    info = {"serial": phone.serial, "model": phone.model or None}
     if check_result is not None:
         info.update({k: check_result["device"].get(k) for k in ("model", "android_release", "sdk")})
     outcome = run_watch(shell, timeout_s=timeout, interval_s=interval, sms_app=sms_app, grace_s=grace,
