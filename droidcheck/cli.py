@@ -36,7 +36,7 @@ RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule
 OnlyRulesOpt = Annotated[list[Path] | None, typer.Option("--only-rules", help="Use only these rule directories.")]
 
 
-def _err(message: str, hint: str | None = None) -> None:
+def _err(message: str, hint: str | None = None, details: list[str] | None = None) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -44,6 +44,8 @@ def _err(message: str, hint: str | None = None) -> None:
 
     console = Console(stderr=True)
     console.print(Text("error: ", style="bold red") + safe(message, multiline=True))  # may quote phone text
+    for line in details or ():
+        print(f"  {line}", file=sys.stderr)
     if hint:
         console.print(Text("hint: ", style="bold cyan") + safe(hint, multiline=True))
 
@@ -54,33 +56,24 @@ def _guard(fn):
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from droidcheck.errors import DroidcheckError
-        from droidcheck.rules.loader import RuleLoadError
-        from droidcheck.snapshot import SnapshotError
+        from droidcheck.status import ExitCode
 
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # click prints usage errors itself, with exit code 2
         except DroidcheckError as exc:
-            _err(exc.message, exc.hint)
+            _err(exc.message, exc.hint, exc.details)
             raise typer.Exit(exc.exit_code) from None
-        except RuleLoadError as exc:
-            _err(f"{len(exc.problems)} problem(s) in rule files:")
-            for p in exc.problems:
-                print(f"  {p}", file=sys.stderr)
-            raise typer.Exit(2) from None
-        except SnapshotError as exc:
-            _err(str(exc))
-            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             _err("interrupted")
-            raise typer.Exit(130) from None
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
         except Exception as exc:
             if _DEBUG:
                 raise
             _err(f"internal error: {type(exc).__name__}: {exc}",
                  "This is a droidcheck bug. Run again with --debug and report the output.")
-            raise typer.Exit(70) from None
+            raise typer.Exit(ExitCode.INTERNAL) from None
 
     return wrapper
 
@@ -587,14 +580,9 @@ def sim(profiles: Annotated[list[str], typer.Argument(help="Built-in profile nam
                                                   "'costs' can change them).")] = False) -> None:
     """Run simulated phones that speak the ADB device protocol (connect with 'adb connect')."""
     from droidcheck.sim.host import serve
-    from droidcheck.sim.profile import ProfileError, find_profile
+    from droidcheck.sim.profile import find_profile
 
-    try:
-        loaded = [find_profile(p) for p in profiles]
-    except ProfileError as exc:
-        from droidcheck.errors import InputError
-
-        raise InputError(str(exc)) from None
+    loaded = [find_profile(p) for p in profiles]
     for profile in loaded:
         profile.phone_costs = profile.phone_costs or phone_costs
     serve(loaded, port or None, adb)

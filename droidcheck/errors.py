@@ -1,20 +1,29 @@
 """Errors a user can act on. Each carries a plain message and, where there is one, what to do.
 
+Every error a user can cause (a bad file, no phone, a taken port…) derives from :class:`DroidcheckError`,
+wherever in the package it is raised (``SnapshotError``, ``RuleLoadError``, ``ProfileError``,
+``SimHostError``, ``AdbServerError`` included), so a front end needs one ``except`` to report it.
 Library code raises these; only the CLI turns them into output and an exit code (never ``sys.exit`` here).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from droidcheck.status import ExitCode
+
 
 class DroidcheckError(Exception):
-    """Base class: ``message`` says what went wrong, ``hint`` what to do about it."""
+    """Base class: ``message`` says what went wrong, ``details`` lists the particulars (one line each,
+    e.g. every problem in the rule files), ``hint`` says what to do about it."""
 
-    exit_code = 2
+    exit_code: ExitCode = ExitCode.USAGE
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, details: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = [str(d) for d in details]
 
 
 class AdbServerUnavailable(DroidcheckError):

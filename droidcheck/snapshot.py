@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from droidcheck.errors import DroidcheckError
+
 SNAPSHOT_FORMAT = "droidcheck.snapshot"
 SNAPSHOT_VERSION = 1
 
@@ -24,7 +26,7 @@ IMPORTANT_PROBES = ("date", "getprop", "settings_global", "settings_secure", "te
                     "packages_system", "packages_third_party")
 
 
-class SnapshotError(Exception):
+class SnapshotError(DroidcheckError):
     """A snapshot file cannot be read (not JSON, wrong format, newer version)."""
 
 

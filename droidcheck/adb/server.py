@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from droidcheck.errors import DroidcheckError
+
 if TYPE_CHECKING:
     import adbutils
 
 DEFAULT_PORT = 5037
 
 
-class AdbServerError(Exception):
+class AdbServerError(DroidcheckError):
     """The adb server could not be found, started or stopped."""
 
 

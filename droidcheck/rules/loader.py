@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from droidcheck.errors import InputError
+from droidcheck.errors import DroidcheckError, InputError
 from droidcheck.rules import cache as rule_cache
 from droidcheck.rules import conditions
 from droidcheck.rules.causes import ARTICLE_SECTIONS
@@ -96,10 +96,15 @@ class Problem:
         return f"{self.file}:{self.line}:{rule} {self.message}"
 
 
-class RuleLoadError(Exception):
+class RuleLoadError(DroidcheckError):
+    """Rule files that cannot be used; ``problems`` (also ``details``) holds every problem found."""
+
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(map(str, problems)))
+        super().__init__(f"{len(problems)} problem(s) in rule files:", details=map(str, problems))
         self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(self.details)
 
 
 # -- YAML with line numbers ------------------------------------------------------------------------

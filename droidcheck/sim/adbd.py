@@ -40,6 +40,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from droidcheck.errors import DroidcheckError
 from droidcheck.sim import commands
 from droidcheck.sim.commands import Output
 from droidcheck.sim.profile import Profile
@@ -76,7 +77,7 @@ _NAMES = {A_SYNC: "SYNC", A_CNXN: "CNXN", A_OPEN: "OPEN", A_OKAY: "OKAY", A_CLSE
           A_AUTH: "AUTH", A_STLS: "STLS"}
 
 
-class ProtocolError(Exception):
+class ProtocolError(DroidcheckError):
     """The peer sent something that is not ADB; the connection is dropped, as adbd does."""
 
 

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from droidcheck.errors import DroidcheckError
 from droidcheck.sim.adbd import SimPhone
 from droidcheck.sim.profile import Profile
 
@@ -28,10 +29,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 EMULATOR_PORTS = range(5554, 5586)  # the adb server probes these for emulators on its own
+_PORT_HINT = "Choose another --port, or --port 0 to let the system pick free ports."
 
 
-class SimHostError(Exception):
-    pass
+class SimHostError(DroidcheckError):
+    """The simulated phones cannot be served as asked (a port taken or reserved, a bad --adb)."""
 
 
 class SimHost:
@@ -79,12 +81,13 @@ class SimHost:
         """Start one phone; returns it with its port set. The profile object is served live (not copied),
         so a test may change it and the next command sees the change."""
         if port in EMULATOR_PORTS:
-            raise SimHostError(f"port {port} is in the adb server's emulator range 5554-5585; pick another")
+            raise SimHostError(f"port {port} is in the adb server's emulator range 5554-5585; pick another",
+                               _PORT_HINT)
         phone = SimPhone(profile)
         try:
             self.call(phone.listen(self.bind, port))
         except OSError as exc:
-            raise SimHostError(f"cannot listen on {self.bind}:{port}: {exc}") from exc
+            raise SimHostError(f"cannot listen on {self.bind}:{port}: {exc}", _PORT_HINT) from exc
         with self._lock:
             self.phones.append(phone)
         return phone

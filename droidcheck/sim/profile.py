@@ -22,11 +22,13 @@ from typing import Any
 
 import yaml
 
+from droidcheck.errors import DroidcheckError
+
 SDK_TO_RELEASE = {26: "8.0.0", 27: "8.1.0", 28: "9", 29: "10", 30: "11", 31: "12", 32: "12",
                   33: "13", 34: "14", 35: "15", 36: "16"}
 
 
-class ProfileError(Exception):
+class ProfileError(DroidcheckError):
     pass
 
 

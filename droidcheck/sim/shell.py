@@ -25,13 +25,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from droidcheck.errors import DroidcheckError
 from droidcheck.sim.commands import Output
 
 SHELL = "/system/bin/sh"
 TIMEOUT_EXIT = 124  # toybox timeout: the command was stopped
 
 
-class ShellSyntaxError(Exception):
+class ShellSyntaxError(DroidcheckError):
     """The script cannot be parsed; like ``sh -c`` nothing of it runs."""
 
 
