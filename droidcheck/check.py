@@ -15,12 +15,10 @@ from droidcheck.facts.model import Fact, Facts, cannot_show, known
 from droidcheck.rules.engine import Evaluation, evaluate, verdict_status
 from droidcheck.rules.model import Finding, Rule
 from droidcheck.snapshot import Snapshot
+from droidcheck.status import ExitCode
 
 RESULT_FORMAT = "droidcheck.result"
 RESULT_VERSION = 1
-
-#: Exit codes, decided in one place (``exit_code``).
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 def _digits(number: str) -> str:
@@ -134,9 +132,9 @@ def check_snapshot(snapshot: Snapshot, rules: list[Rule], *, expect_number: str 
                         rules_source=rules_source)
 
 
-def exit_code(result: dict[str, Any]) -> int:
-    """0 nothing failed, 1 something failed, 3 the read was incomplete or important rules could not be
-    evaluated (causes may be missing)."""
+def exit_code(result: dict[str, Any]) -> ExitCode:
+    """The exit code of a check, decided in one place: 0 nothing failed, 1 something failed, 3 the read was
+    incomplete or important rules could not be evaluated (causes may be missing)."""
     if not result.get("complete", True) or result["verdict"]["status"] == "incomplete":
-        return EXIT_INCOMPLETE
-    return EXIT_FAILED if result["verdict"]["status"] == "fail" else EXIT_OK
+        return ExitCode.INCOMPLETE
+    return ExitCode.FAILED if result["verdict"]["status"] == "fail" else ExitCode.OK

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from droidcheck.cli_params import install as _plain_params
+from droidcheck.status import ExitCode
 
 _plain_params()  # str/Path options without pydantic (~100 ms of start-up); see droidcheck/cli_params.py
 # Plain (click) help: rich's help renderer alone costs ~80 ms of start-up, and --help must feel instant.
@@ -56,7 +57,6 @@ def _guard(fn):
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from droidcheck.errors import DroidcheckError
-        from droidcheck.status import ExitCode
 
         try:
             return fn(*args, **kwargs)
@@ -87,7 +87,7 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks f
         from droidcheck import __version__
 
         print(f"droidcheck {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.OK)
 
 
 # -- devices ---------------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def snapshot(output: Annotated[Path, typer.Option("-o", "--output", help="File t
     print(f"wrote {output} ({len(snap.outputs)} outputs, {snap.meta.duration_s:.2f} s, "
           f"{snap.meta.round_trips} round trips, {state})")
     if not snap.meta.complete:
-        raise typer.Exit(3)
+        raise typer.Exit(ExitCode.INCOMPLETE)
 
 
 def _load_rules(rules: list[Path] | None, only_rules: list[Path] | None):
@@ -411,7 +411,7 @@ def rules_test(directory: Annotated[list[Path] | None, typer.Argument(help="Rule
         print(f"rules without test cases: {', '.join(untested)}")
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @rules_app.command("explain")

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from droidcheck.status import ExitCode
+
 DEFAULT_PROFILES = (
     "galaxy-a52-a13-airplane",
     "redmi-note11-a12-third-party-sms",
@@ -32,13 +34,12 @@ def _wait_ready(client, serials: list[str], timeout: float = 20.0) -> dict[str, 
     return states
 
 
-def run_demo(names: list[str] | None = None, console: Console | None = None) -> int:
+def run_demo(names: list[str] | None = None, console: Console | None = None) -> ExitCode:
+    from droidcheck.adb.connection import parse_address
     from droidcheck.adb.server import AdbServer
-    from droidcheck.check import check_snapshot
-    from droidcheck.collect.collector import read_device
+    from droidcheck.inspection import PhoneHandle, check, load_rules, read
     from droidcheck.report.redact import phone_regions, redact_result
     from droidcheck.report.terminal import render
-    from droidcheck.rules.loader import load_rules
     from droidcheck.sim.host import SimHost
     from droidcheck.sim.profile import find_profile
 
@@ -61,9 +62,10 @@ def run_demo(names: list[str] | None = None, console: Console | None = None) -> 
                 if states.get(serial) != "device":
                     console.print(Text(f"{serial} is {states.get(serial, 'missing')}", style="yellow"))
                     continue
-                snap = read_device(client.device(serial), serial=serial, adb_server=server.address,
-                                   transport="wifi/tcp")
-                result = redact_result(check_snapshot(snap, rules), phone_regions(snap))
+                phone = PhoneHandle.attach(parse_address(server.address), serial, transport="wifi/tcp",
+                                           socket_timeout=20)
+                snap = read(phone)
+                result = redact_result(check(snap, rules), phone_regions(snap))
                 render(result, console)
                 summary.append((profile.name, result))
         finally:
@@ -78,4 +80,4 @@ def run_demo(names: list[str] | None = None, console: Console | None = None) -> 
         table.add_row(name, result["verdict"]["status"], title, f"{result['timing']['read_s']:.2f} s")
     console.print(table)
     console.print(Text("Run 'droidcheck check' with a phone plugged in to check a real one.", style="cyan"))
-    return 0 if len(summary) == len(profiles) else 3
+    return ExitCode.OK if len(summary) == len(profiles) else ExitCode.INCOMPLETE

@@ -13,6 +13,7 @@ from typing import Any
 from droidcheck.fix.apply import Outcome, apply_step, read_values
 from droidcheck.fix.audit import AuditLog, change_entry
 from droidcheck.fix.plan import PlannedFix, plan_fixes
+from droidcheck.status import ExitCode
 
 Say = Callable[[str], None]
 Confirm = Callable[[str], bool]
@@ -26,7 +27,7 @@ class FixRun:
     planned: list[PlannedFix] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     result_after: dict[str, Any] | None = None
-    exit_code: int = 0
+    exit_code: ExitCode = ExitCode.OK
 
 
 def describe(p: PlannedFix) -> list[str]:
@@ -126,16 +127,16 @@ def run_fix(result: dict[str, Any], device: Any, serial: str, *, recheck: Rechec
     return run
 
 
-def _exit_code(planned: list[PlannedFix], records: list[dict[str, Any]], after: dict[str, Any]) -> int:
-    """0 when every fix that was not declined left its findings passing (or no longer applying)."""
+def _exit_code(planned: list[PlannedFix], records: list[dict[str, Any]], after: dict[str, Any]) -> ExitCode:
+    """OK when every fix that was not declined left its findings passing (or no longer applying)."""
     for p, rec in zip(planned, records, strict=True):
         if rec["why"] == "declined":
             continue
         if any(status_of(after, rule) not in ("pass", "skip", "absent") for rule in p.rules):
-            return 1
+            return ExitCode.FAILED
         if not rec["applied"]:
-            return 1
-    return 0
+            return ExitCode.FAILED
+    return ExitCode.OK
 
 
 def _show_before_after(planned: list[PlannedFix], before: dict[str, Any], after: dict[str, Any], say: Say) -> None:

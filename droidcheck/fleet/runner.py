@@ -19,15 +19,17 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from droidcheck.check import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, exit_code
+from droidcheck.check import exit_code
 from droidcheck.fleet.evaluate import Evaluator, pool_size, snapshot_json
 from droidcheck.fleet.plan import Target
 from droidcheck.fleet.progress import Progress
 from droidcheck.fleet.store import RunStore, utc_now
 from droidcheck.rules.model import Rule
+from droidcheck.status import ExitCode
 
 PASSED, FAILED, INCOMPLETE, NOT_READY = "passed", "failed", "incomplete", "not ready"
-STATUS_EXIT = {PASSED: EXIT_OK, FAILED: EXIT_FAILED, INCOMPLETE: EXIT_INCOMPLETE, NOT_READY: EXIT_INCOMPLETE}
+STATUS_EXIT = {PASSED: ExitCode.OK, FAILED: ExitCode.FAILED, INCOMPLETE: ExitCode.INCOMPLETE,
+               NOT_READY: ExitCode.INCOMPLETE}
 #: Statuses ``--retry-failed`` checks again: the phone could not be read (fully).
 RETRYABLE = (INCOMPLETE, NOT_READY)
 
@@ -89,7 +91,7 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
             snap = read(phone, deadline_s=opts.deadline_s)
         progress.update(t.key, "evaluating")
         result, snapshot_json = evaluator(snap, tuple(t.rules), rules)
-        status = {EXIT_OK: PASSED, EXIT_FAILED: FAILED}.get(exit_code(result), INCOMPLETE)
+        status = {ExitCode.OK: PASSED, ExitCode.FAILED: FAILED}.get(exit_code(result), INCOMPLETE)
     except Exception as exc:  # a bug or an unforeseen adb reply must not take the fleet down
         result = _stub_result(t, f"could not check this device: {type(exc).__name__}: {exc}", INCOMPLETE)
         status = INCOMPLETE
@@ -146,12 +148,12 @@ def run_targets(targets: list[Target], rules_for: Callable[[Target], list[Rule]]
     return lines
 
 
-def fleet_exit_code(statuses: list[str]) -> int:
+def fleet_exit_code(statuses: list[str]) -> ExitCode:
     """Like ``check``: 3 if any device is incomplete or not ready, else 1 if any failed, else 0."""
     codes = {STATUS_EXIT[s] for s in statuses}
-    if EXIT_INCOMPLETE in codes:
-        return EXIT_INCOMPLETE
-    return EXIT_FAILED if EXIT_FAILED in codes else EXIT_OK
+    if ExitCode.INCOMPLETE in codes:
+        return ExitCode.INCOMPLETE
+    return ExitCode.FAILED if ExitCode.FAILED in codes else ExitCode.OK
 
 
 def elapsed(t0: float) -> float:

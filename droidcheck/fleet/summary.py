@@ -13,6 +13,7 @@ from typing import Any
 
 from droidcheck.fleet.runner import FAILED, INCOMPLETE, NOT_READY, PASSED, fleet_exit_code
 from droidcheck.fleet.store import RunStore, _write_atomic
+from droidcheck.status import ExitCode
 
 STATUS_ORDER = (FAILED, INCOMPLETE, NOT_READY, PASSED)
 
@@ -33,7 +34,7 @@ def build_summary(store: RunStore) -> dict[str, Any]:
         "counts": {s: counts.get(s, 0) for s in STATUS_ORDER} | {"total": len(rows)},
         "not_checked": [k for k in planned if k not in records],
         "common_causes": [{"rule": rule, "title": title, "devices": n} for (rule, title), n in causes.most_common()],
-        "exit_code": fleet_exit_code([r["status"] for r in rows]) if rows else 0,
+        "exit_code": fleet_exit_code([r["status"] for r in rows]) if rows else ExitCode.OK,
         "devices": [{k: r.get(k) for k in ("key", "server", "serial", "label", "group", "model", "status",
                                            "verdict", "likely_causes", "cause_titles", "hint", "problems", "missing")}
                     for r in rows],

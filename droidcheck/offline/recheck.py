@@ -17,6 +17,7 @@ from typing import Any
 
 from droidcheck.errors import InputError
 from droidcheck.offline.loader import _ZIP_MAGIC, load_input, sniff_text
+from droidcheck.status import ExitCode
 from droidcheck.untrusted import open_regular
 
 _SKIP_DIRS = {".git", "__pycache__", ".venv", "node_modules"}
@@ -42,9 +43,9 @@ class RecheckRun:
     items: list[Recheck] = field(default_factory=list)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """1 if any input failed its checks (or could not be read), else 0."""
-        return 1 if any(i.failed or i.error for i in self.items) else 0
+        return ExitCode.FAILED if any(i.failed or i.error for i in self.items) else ExitCode.OK
 
 
 def _head(path: Path, size: int) -> bytes | None:

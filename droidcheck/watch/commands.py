@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-#: Exit codes: 0 the notification was shown, 1 the message stopped somewhere, 3 nothing could be concluded.
-EXIT_SHOWN, EXIT_LOST, EXIT_UNKNOWN = 0, 1, 3
+from droidcheck.status import ExitCode
 
 
-def _exit_code(result: dict[str, Any]) -> int:
+def _exit_code(result: dict[str, Any]) -> ExitCode:
+    """0 the notification was shown, 1 the message stopped somewhere, 3 nothing could be concluded."""
     stop = result["verdict"]["stopped_at"]
-    return EXIT_SHOWN if stop == "shown" else EXIT_UNKNOWN if stop == "unknown" else EXIT_LOST
+    return ExitCode.OK if stop == "shown" else ExitCode.INCOMPLETE if stop == "unknown" else ExitCode.FAILED
 
 
 def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:PORT.")] = None,
