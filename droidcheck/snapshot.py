@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from droidcheck.errors import DroidcheckError
+from droidcheck.status import OutputStatus
 
 SNAPSHOT_FORMAT = "droidcheck.snapshot"
 SNAPSHOT_VERSION = 1
@@ -51,12 +52,12 @@ class CommandOutput:
     stdout: str = ""
     exit_code: int | None = None
     duration_s: float = 0.0
-    status: str = "ok"
+    status: str = OutputStatus.OK  # an OutputStatus; a loaded file's word is kept as it is (plain str)
     error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == OutputStatus.OK
 
 
 @dataclass
@@ -98,15 +99,15 @@ class Snapshot:
         out = self.outputs.get(probe)
         if out is None:
             return f"'{probe}' was not read"
-        if out.status == "timeout":
+        if out.status == OutputStatus.TIMEOUT:
             return f"'{out.command}' timed out after {out.duration_s:.1f} s"
-        if out.status == "lost":
+        if out.status == OutputStatus.LOST:
             return f"the phone was lost before '{out.command}' finished"
-        if out.status == "unavailable":
+        if out.status == OutputStatus.UNAVAILABLE:
             return out.error or f"'{out.command}' is not in this source"
-        if out.status == "error":
+        if out.status == OutputStatus.ERROR:
             return f"'{out.command}' failed: {out.error}"
-        if out.status == "unrecognised":
+        if out.status == OutputStatus.UNRECOGNISED:
             return f"output of '{out.command}' not recognised"
         if out.status in ("malformed", "truncated"):
             return f"'{out.command}' could not be read: {out.error}"

@@ -37,6 +37,9 @@ class OutputStatus(StrEnum):
     LOST = "lost"
     ERROR = "error"
     UNAVAILABLE = "unavailable"
+    MALFORMED = "malformed"  # its output was not framed as sent
+    TRUNCATED = "truncated"  # it printed more than the host keeps
+    UNRECOGNISED = "unrecognised"  # set in memory only: the output is not the format its parser knows
 
 
 class FindingStatus(StrEnum):

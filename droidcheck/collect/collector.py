@@ -30,6 +30,7 @@ from droidcheck.collect.batch import (
 )
 from droidcheck.collect.plan import Probe, phase_probes
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
+from droidcheck.status import OutputStatus
 
 #: Host grace on top of a probe's own limit before the host gives up on a silent phone.
 HOST_GRACE_S = 5.0
@@ -133,13 +134,13 @@ def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> N
         end = res.end_at.get(item.probe, time.monotonic())
         out = CommandOutput(probe=item.probe, command=item.command, duration_s=round(max(0.0, end - begin), 4))
         if sec is None:
-            out.status, out.error = "lost", res.problem or "the phone stopped before this command ran"
+            out.status, out.error = OutputStatus.LOST, res.problem or "the phone stopped before this command ran"
             out.duration_s = 0.0
         elif sec.problem is not None:
-            out.status, out.error = "malformed", f"its output was not framed as sent: {sec.problem}"
+            out.status, out.error = OutputStatus.MALFORMED, f"its output was not framed as sent: {sec.problem}"
         elif sec.truncated:
             out.stdout, out.exit_code = sec.stdout[:_TRUNCATED_KEEP], sec.exit_code
-            out.status = "truncated"
+            out.status = OutputStatus.TRUNCATED
             out.error = (f"it printed more than {MAX_OUTPUT_BYTES // (1024 * 1024)} MiB; the output was cut "
                          f"(the first {_TRUNCATED_KEEP // 1024} KiB are kept) and not used")
         elif sec.finished:
@@ -148,13 +149,13 @@ def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> N
             # ran up to its limit is all that tells it was cut short.
             filtered = " | " in item.command
             if (sec.exit_code == TIMEOUT_EXIT or filtered) and out.duration_s >= item.timeout_s * 0.9:
-                out.status, out.error = "timeout", f"stopped by its {item.timeout_s:g} s time limit"
+                out.status, out.error = OutputStatus.TIMEOUT, f"stopped by its {item.timeout_s:g} s time limit"
         else:
             out.stdout = sec.stdout
             if item.probe == res.cut_probe:
-                out.status, out.error = "timeout", res.problem
+                out.status, out.error = OutputStatus.TIMEOUT, res.problem
             else:
-                out.status, out.error = "lost", res.problem or "the phone went away during this command"
+                out.status, out.error = OutputStatus.LOST, res.problem or "the phone went away during this command"
         snapshot.add(out)
 
 
@@ -228,7 +229,7 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     _fill_meta(snapshot)
     _problems(snapshot, res)
 
-    lost_phone = any(o.status == "lost" for o in snapshot.outputs.values())
+    lost_phone = any(o.status == OutputStatus.LOST for o in snapshot.outputs.values())
     from droidcheck.facts.derive.apps import packages_to_inspect
 
     packages = [] if lost_phone else packages_to_inspect(snapshot)
@@ -242,7 +243,7 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     elif lost_phone:
         snapshot.meta.problems.append("the per-app checks did not run: the phone was lost")
 
-    bad = [o for o in snapshot.outputs.values() if o.status != "ok"]
+    bad = [o for o in snapshot.outputs.values() if o.status != OutputStatus.OK]
     snapshot.meta.complete = not bad and not snapshot.meta.problems
     for o in bad:
         snapshot.meta.problems.append(f"{o.probe}: {o.status} ({o.error})")

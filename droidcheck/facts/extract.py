@@ -12,6 +12,7 @@ from droidcheck.facts.model import Fact, Facts, unknown
 from droidcheck.facts.registry import FACTS, FACTS_BY_NAME
 from droidcheck.parsers.recognise import recognised
 from droidcheck.snapshot import Snapshot
+from droidcheck.status import OutputStatus
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +23,14 @@ def screen(snapshot: Snapshot) -> Snapshot:
     outputs = {}
     for probe, out in snapshot.outputs.items():
         if out.ok and not recognised(probe, out.stdout, out.exit_code):
-            out = dataclasses.replace(out, status="unrecognised")
+            out = dataclasses.replace(out, status=OutputStatus.UNRECOGNISED)
         outputs[probe] = out
     return Snapshot(meta=snapshot.meta, outputs=outputs)
 
 
 def unrecognised_problems(snapshot: Snapshot) -> list[str]:
     """One line per output that ran but was not in its command's format (for the result's problems)."""
-    return [snapshot.why_missing(p) for p, o in snapshot.outputs.items() if o.status == "unrecognised"]
+    return [snapshot.why_missing(p) for p, o in snapshot.outputs.items() if o.status == OutputStatus.UNRECOGNISED]
 
 
 def _mark_unread(facts: Facts) -> None:

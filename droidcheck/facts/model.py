@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from droidcheck.status import FactStatus
+
 FactValue = bool | int | float | str | list[str] | dict[str, Any] | None
 
 
@@ -23,7 +25,7 @@ class Fact:
 
     name: str
     value: FactValue = None
-    status: str = "ok"
+    status: FactStatus = FactStatus.OK
     reason: str | None = None
     note: str | None = None
     inherent: bool = False
@@ -31,7 +33,7 @@ class Fact:
 
     @property
     def known(self) -> bool:
-        return self.status == "ok"
+        return self.status == FactStatus.OK
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"value": self.value, "status": self.status}
@@ -45,16 +47,16 @@ class Fact:
 
 
 def known(name: str, value: FactValue, note: str | None = None) -> Fact:
-    return Fact(name=name, value=value, status="ok", note=note)
+    return Fact(name=name, value=value, status=FactStatus.OK, note=note)
 
 
 def unknown(name: str, reason: str) -> Fact:
-    return Fact(name=name, value=None, status="unknown", reason=reason)
+    return Fact(name=name, value=None, status=FactStatus.UNKNOWN, reason=reason)
 
 
 def cannot_show(name: str, reason: str) -> Fact:
     """Unknown because this phone cannot show it (not because something was not read or understood)."""
-    return Fact(name=name, value=None, status="unknown", reason=reason, inherent=True)
+    return Fact(name=name, value=None, status=FactStatus.UNKNOWN, reason=reason, inherent=True)
 
 
 Facts = dict[str, Fact]

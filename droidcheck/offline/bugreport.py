@@ -54,6 +54,7 @@ from droidcheck.offline import convert
 from droidcheck.offline.dumpstate import DumpstateText, read_dumpstate
 from droidcheck.parsers.getprop import parse_getprop
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
+from droidcheck.status import OutputStatus
 
 CLOCK_REASON = ("a bug report shows clock drift only against a network time fix, and this one holds none "
                 "usable; compare by hand")
@@ -88,7 +89,8 @@ class _Builder:
 
     def absent(self, probe: str, why: str, package: str | None = None) -> None:
         spec = self.spec(probe)
-        self.snap.add(CommandOutput(spec.probe_id(package), spec.render(package), status="unavailable", error=why))
+        self.snap.add(CommandOutput(spec.probe_id(package), spec.render(package), status=OutputStatus.UNAVAILABLE,
+                                    error=why))
 
     def service(self, name: str) -> str | None:
         col = self.doc.service(name)

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from droidcheck.facts.model import Facts
 from droidcheck.rules import conditions
 from droidcheck.rules.model import SEVERITY_WEIGHT, Finding, Rule
+from droidcheck.status import FindingStatus
 
-_STATUS_ORDER = {"fail": 0, "warn": 1, "unknown": 2, "manual": 3, "pass": 4, "skip": 5}
+_STATUS_ORDER = {FindingStatus.FAIL: 0, FindingStatus.WARN: 1, FindingStatus.UNKNOWN: 2, FindingStatus.MANUAL: 3,
+                 FindingStatus.PASS: 4, FindingStatus.SKIP: 5}
 #: Rules that cannot be left undecided: one of these unknown for want of data makes the verdict incomplete.
 IMPORTANT_SEVERITIES = ("critical", "high")
 
@@ -49,27 +51,27 @@ def evaluate_rule(rule: Rule, facts: Facts) -> Finding:
         else:
             evidence[name] = None
             unknowns[name] = fact.reason if fact is not None and fact.reason else "not read"
-    finding = Finding(rule=rule, status="pass", evidence=evidence, unknown_facts=unknowns)
+    finding = Finding(rule=rule, status=FindingStatus.PASS, evidence=evidence, unknown_facts=unknowns)
     if rule.applies_when is not None:
         applies = conditions.evaluate(rule.applies_when, facts)
         if applies is False:
-            finding.status = "skip"
+            finding.status = FindingStatus.SKIP
             return finding
         if applies is None and not rule.manual:
-            finding.status = "unknown"
+            finding.status = FindingStatus.UNKNOWN
             return finding
     if rule.manual:
-        finding.status = "manual"
+        finding.status = FindingStatus.MANUAL
         return finding
     fail = conditions.evaluate(rule.fail_when, facts) if rule.fail_when else False
     if fail:
-        finding.status = "fail"
+        finding.status = FindingStatus.FAIL
         return finding
     warn = conditions.evaluate(rule.warn_when, facts) if rule.warn_when else False
     if warn:
-        finding.status = "warn"
+        finding.status = FindingStatus.WARN
     elif fail is None or warn is None:
-        finding.status = "unknown"
+        finding.status = FindingStatus.UNKNOWN
     return finding
 
 
@@ -83,7 +85,7 @@ def is_missing(finding: Finding, facts: Facts) -> bool:
     understood (flagged ``unread``: timed out, lost, failed, noise, a format no parser knows). A fact the
     phone cannot show (``droidcheck.facts.model.cannot_show``: no SIM ready, an Android version without the
     feature) is not ``unread`` and does not count: the README's "not incompleteness"."""
-    if finding.status != "unknown" or finding.rule.severity not in IMPORTANT_SEVERITIES:
+    if finding.status != FindingStatus.UNKNOWN or finding.rule.severity not in IMPORTANT_SEVERITIES:
         return False
     return any((fact := facts.get(name)) is None or fact.unread for name in finding.unknown_facts)
 
@@ -98,11 +100,11 @@ class Evaluation:
     def verdict(self) -> str:
         """Over the facts alone; :func:`verdict_status` adds the read's own completeness."""
         statuses = {f.status for f in self.findings}
-        if "fail" in statuses:
+        if FindingStatus.FAIL in statuses:
             return "fail"
         if self.missing:
             return "incomplete"
-        if "warn" in statuses:
+        if FindingStatus.WARN in statuses:
             return "warn"
         return "pass"
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("fail", "warn", "unknown", "pass", "skip", "manual")
+from droidcheck.status import FindingStatus
+
+STATUSES = tuple(s.value for s in FindingStatus)  # what a rule test may expect
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 SEVERITY_WEIGHT = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
@@ -50,7 +52,7 @@ class Rule:
 @dataclass
 class Finding:
     rule: Rule
-    status: str
+    status: FindingStatus
     evidence: dict[str, Any] = field(default_factory=dict)  # fact name -> value (None if unknown)
     unknown_facts: dict[str, str] = field(default_factory=dict)  # fact name -> why unknown
     explained_by: str | None = None
@@ -58,4 +60,4 @@ class Finding:
 
     @property
     def is_problem(self) -> bool:
-        return self.status in ("fail", "warn")
+        return self.status in (FindingStatus.FAIL, FindingStatus.WARN)
