@@ -24,6 +24,7 @@ from droidcheck.errors import InputError
 from droidcheck.fix.actions import REGISTRY, NotRestorable, Restore, safe_package, step_for
 from droidcheck.fix.apply import read_values, run, run_undo
 from droidcheck.fix.audit import AuditLog, LogFile
+from droidcheck.status import ExitCode
 
 Say = Callable[[str], None]
 Confirm = Callable[[str], bool]
@@ -292,7 +293,7 @@ def _values(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in values.items()) or "not recorded"
 
 
-def run_undo_file(log: LogFile, device: Any, serial: str, *, audit: AuditLog, confirm: Confirm, say: Say) -> int:
+def run_undo_file(log: LogFile, device: Any, serial: str, *, audit: AuditLog, confirm: Confirm, say: Say) -> ExitCode:
     """Undo a fix log's changes (newest first). 0 all restored, 1 one failed or the user said no; raises
     :class:`InputError` (exit 2, nothing changed) for a log that does not validate or an unwritable log."""
     sdk = read_sdk(device)
@@ -305,7 +306,7 @@ def run_undo_file(log: LogFile, device: Any, serial: str, *, audit: AuditLog, co
         say(note)
     if not plan.todo:
         say("The log records no change to undo.")
-        return 0
+        return ExitCode.OK
     todo = list(reversed(plan.todo))
     say(f"Undo will put back on {serial}:")
     for r in todo:
@@ -315,7 +316,7 @@ def run_undo_file(log: LogFile, device: Any, serial: str, *, audit: AuditLog, co
             say(f"      $ adb shell {c}")
     if not confirm(f"Restore {'this' if len(todo) == 1 else f'these {len(todo)}'} on the phone?"):
         say("Nothing was changed.")
-        return 1
+        return ExitCode.FAILED
     audit.start()  # before any change: an unwritable log changes nothing (exit 2)
     failed = False
     for i, r in enumerate(todo, 1):
@@ -332,4 +333,4 @@ def run_undo_file(log: LogFile, device: Any, serial: str, *, audit: AuditLog, co
                      "reversible": False, "undo": []})
         say(f"{'undone' if ok else 'NOT undone'}: {r.action} – {why} ({'; '.join(r.words)})")
         failed |= not ok
-    return 1 if failed else 0
+    return ExitCode.FAILED if failed else ExitCode.OK
