@@ -29,6 +29,8 @@ from droidcheck.serve.security import REPORT_CSP, Access, AccessMiddleware
 from droidcheck.serve.station import PhoneCard, Station, StationError
 
 KEEPALIVE_S = 15.0
+#: How often an open event stream looks whether the server is stopping.
+TICK_S = 0.5
 STATIC = Path(__file__).parent / "static"
 
 VERDICT_HEADLINE = {
@@ -46,6 +48,7 @@ class ServeContext:
     bus: EventBus
     access: Access
     demo: bool = False
+    stopping: Any = None  # () -> bool: the server is shutting down (open event streams end)
 
 
 def _environment() -> Environment:
@@ -176,12 +179,17 @@ class Pages:
                                      "keys": [c.key for c in self.ctx.station.cards()]})
                 for card in self.ctx.station.cards():  # anything that changed while the page loaded
                     yield _sse("phone", {"key": card.key, "html": self.render_card(card)})
-                while True:
+                idle = 0.0
+                while not (self.ctx.stopping and self.ctx.stopping()):
                     try:
-                        event = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S)
+                        event = await asyncio.wait_for(sub.queue.get(), TICK_S)
                     except TimeoutError:
-                        yield ": keep-alive\n\n"
+                        idle += TICK_S
+                        if idle >= KEEPALIVE_S:
+                            idle = 0.0
+                            yield ": keep-alive\n\n"
                         continue
+                    idle = 0.0
                     if event is None:
                         return
                     yield event.encode()

@@ -116,10 +116,12 @@ def run_server(sock: socket.socket, access, *, counter, lab_servers: list[str], 
     bus = EventBus()
     station = Station(counter, rules, bus, redact=redact)
     lab = Lab(bus, servers=lab_servers, inventory=inventory, runs_dir=runs_dir, db=db, redact=redact)
-    app = create_app(ServeContext(station=station, lab=lab, bus=bus, access=access, demo=demo))
+    ctx = ServeContext(station=station, lab=lab, bus=bus, access=access, demo=demo)
+    app = create_app(ctx)
     tracker = DeviceTracker(counter, station.devices_changed, station.server_changed)
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3, lifespan="off")
     server = uvicorn.Server(config)
+    ctx.stopping = lambda: server.should_exit
     if ready is not None:
         ready.server = server  # type: ignore[attr-defined]
     tracker.start()

@@ -24,7 +24,12 @@
     return td;
   }
 
+  const last = new Map();
+
   function render(row) {
+    const sig = JSON.stringify(row);
+    if (last.get(row.key) === sig) return;
+    last.set(row.key, sig);
     let tr = rows.get(row.key);
     if (!tr) {
       tr = document.createElement("tr");
@@ -53,12 +58,11 @@
     }
   }
 
+  const stages = new Map();
+
   function tally() {
     const by = {};
-    for (const tr of rows.values()) {
-      const stage = tr.children[1].className.replace("st-", "");
-      by[stage] = (by[stage] || 0) + 1;
-    }
+    for (const stage of stages.values()) by[stage] = (by[stage] || 0) + 1;
     counts.replaceChildren();
     for (const [k, v] of Object.entries(by)) {
       const span = document.createElement("span");
@@ -71,7 +75,7 @@
     scheduled = false;
     const batch = pending;
     pending = new Map();
-    for (const row of batch.values()) render(row);
+    for (const row of batch.values()) { stages.set(row.key, row.stage); render(row); }
     tally();
   }
 
@@ -89,7 +93,7 @@
   source.addEventListener("lab", (e) => {
     const data = JSON.parse(e.data);
     if (data.kind === "started") {
-      rows.clear(); pending.clear(); tbody.replaceChildren();
+      rows.clear(); pending.clear(); last.clear(); stages.clear(); tbody.replaceChildren();
       status.textContent = "running: " + data.run_dir;
       start.disabled = true;
       labError.hidden = true;
