@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from serve_support import request, serving
+from serve_support import serving
 
 from droidcheck.serve.security import CSP, REPORT_CSP, Access
 from droidcheck.serve.station import phone_key
