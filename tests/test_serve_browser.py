@@ -114,3 +114,17 @@ def test_phone_text_is_shown_as_text_never_as_markup(page, sim_phone):
     assert page.title() != "pwned"
     assert card.locator("img").count() == 0
     assert evil in card.locator("h2").inner_text()
+
+
+def test_watching_a_code_arrive_shows_the_timeline_live(page, sim_phone):
+    from droidcheck.sim.profile import SmsScript
+
+    serial = sim_phone("pixel8-a14-healthy", sms_script=SmsScript(delay_s=1.0))
+    card = page.locator("section.phone", has=page.locator(".serial", has_text=serial))
+    card.get_by_role("button", name="Watch a code arrive").click()
+    card.locator(".watch").wait_for(timeout=WAIT_MS)
+    card.locator(".watch h3", has_text="Code delivery test").wait_for(timeout=60_000)
+    timeline = card.locator("ol.timeline").inner_text()
+    assert "reached" in timeline
+    text = card.inner_text()
+    assert "482913" not in text  # the code itself never reaches the page
