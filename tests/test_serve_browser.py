@@ -76,9 +76,9 @@ def test_the_print_view_and_downloads(page, served, sim_phone, browser):  # noqa
     link.wait_for(timeout=WAIT_MS)
     with page.context.expect_page() as opened:
         link.click()
-    report = opened.value
-    report.wait_for_load_state()
-    body = report.locator("body").inner_text()
+    view = opened.value
+    view.locator("body[data-loaded='1']").wait_for(state="attached", timeout=WAIT_MS)  # printed on load
+    body = view.frame_locator("#sheet").locator("body").inner_text()
     assert "SMS code check report" in body
     assert "not allowed to show notifications" in body  # the same findings as the card
     with page.expect_download() as dl:

@@ -55,8 +55,17 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("droidcheck.serve", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.globals.update(area_title=area_title, verdict_headline=verdict_headline, evidence=evidence,
-                       when=when, maker_help=MAKER_HELP, state_hint=state_hint)
+                       when=when, maker_help=MAKER_HELP, state_hint=state_hint, phone_name=phone_name)
     return env
+
+
+def phone_name(card: PhoneCard, result: dict[str, Any] | None) -> str:
+    """Maker and model as the phone reports them ("Xiaomi 2201117TG"), else adb's model tag."""
+    device = (result or {}).get("device") or {}
+    maker, model = str(device.get("maker") or ""), str(device.get("model") or card.model or "")
+    if maker and not model.lower().startswith(maker.lower()):
+        return f"{maker.capitalize() if maker.islower() else maker} {model}".strip()
+    return model or "Phone"
 
 
 def verdict_headline(result: dict[str, Any] | None) -> str:
@@ -247,6 +256,15 @@ class Pages:
         html = await asyncio.to_thread(to_html, result, load_shop())
         return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
 
+    async def print_view(self, request: Request) -> Response:
+        key = request.path_params["key"]
+        try:
+            self._result(request)
+        except StationError as exc:
+            return HTMLResponse(f"<p>{_esc(exc.message)}</p>", status_code=exc.status)
+        return HTMLResponse(self.env.get_template("print.html").render(
+            report_url=f"/phone/{key}/report.html", pdf_url=f"/phone/{key}/report.pdf"))
+
     async def report_pdf(self, request: Request) -> Response:
         from droidcheck.report.pdf import to_pdf
         from droidcheck.report.shop import load_shop
@@ -333,6 +351,7 @@ def create_app(ctx: ServeContext) -> Starlette:
         Route("/phone/{key}/fix", pages.fix, methods=["POST"]),
         Route("/phone/{key}/watch", pages.watch, methods=["POST"]),
         Route("/phone/{key}/dismiss", pages.dismiss, methods=["POST"]),
+        Route("/phone/{key}/print", pages.print_view),
         Route("/phone/{key}/report.html", pages.report_html),
         Route("/phone/{key}/report.pdf", pages.report_pdf),
         Route("/phone/{key}/result.json", pages.result_json),
