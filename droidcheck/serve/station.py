@@ -11,6 +11,7 @@ renderer comes from the web app, which escapes every phone-reported string).
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -245,7 +246,7 @@ class Station:
         phone = self._handle(card)
         assert card.raw is not None
         notes: list[str] = []
-        log = AuditLog(self._log_path(card))
+        log = AuditLog(self._log_path(card), mode="fix", serial=card.serial)
         run = run_fix(card.raw, phone.device, card.serial, recheck=lambda: self._read_and_check(card, phone),
                       log=log, confirm=lambda _question: True, say=notes.append, only=[action])
         card.fix_notes = [n for n in notes if n.strip()]
@@ -259,8 +260,8 @@ class Station:
 
         base = self.fix_log_dir or Path(platformdirs.user_data_dir("droidcheck")) / "fix-logs"
         base.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        return base / f"serve-{card.key}-{stamp}.jsonl"
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        return base / f"droidcheck-fix-{card.key}-{stamp}-{secrets.token_hex(3)}.jsonl"
 
     def _watch_job(self, card: PhoneCard, timeout_s: float) -> None:
         from droidcheck.adb.service import run_shell
