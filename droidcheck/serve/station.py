@@ -64,6 +64,7 @@ class PhoneCard:
     fixes: list[dict[str, Any]] = field(default_factory=list)
     fix_notes: list[str] = field(default_factory=list)
     watch: dict[str, Any] | None = None
+    fix_logs: list[str] = field(default_factory=list)  # audit logs written for this phone (fix --undo LOG)
     auto_checked: bool = False
     version: int = 0
 
@@ -246,10 +247,13 @@ class Station:
         phone = self._handle(card)
         assert card.raw is not None
         notes: list[str] = []
-        log = AuditLog(self._log_path(card), mode="fix", serial=card.serial)
+        path = self._log_path(card)
+        log = AuditLog(path, mode="fix", serial=card.serial)
         run = run_fix(card.raw, phone.device, card.serial, recheck=lambda: self._read_and_check(card, phone),
                       log=log, confirm=lambda _question: True, say=notes.append, only=[action])
         card.fix_notes = [n for n in notes if n.strip()]
+        if log.started:
+            card.fix_logs.append(str(path))
         if run.result_after is not None:
             previous = list((card.raw or {}).get("changes") or [])
             run.result_after["changes"] = previous + list(run.result_after.get("changes") or [])
