@@ -121,11 +121,16 @@ def test_an_unauthorized_phone_says_what_to_do_and_is_not_read(served, sim_phone
 
 
 def test_a_phone_lost_mid_check_shows_incomplete_and_the_server_carries_on(served, sim_phone):
-    serial = sim_phone("pixel8-a14-healthy", faults={"disconnect_after": 6})
+    serial = sim_phone("pixel8-a14-healthy")
     key = phone_key(serial)
-    phone = _wait_for(lambda: [p for p in _phones(served) if p["key"] == key and p["activity"] == "idle"
-                               and p["verdict"]])[0]
-    assert phone["verdict"] == "incomplete"
+    _wait_for(lambda: [p for p in _phones(served) if p["key"] == key and p["activity"] == "idle" and p["verdict"]])
+    phone = sim_phone.phone(serial)
+    phone.profile.faults.disconnect_after = phone.commands_run + 6  # the re-check loses the phone halfway
+    status, _h, body = served.post(f"/phone/{key}/recheck", headers={"X-Droidcheck-CSRF": served.access.csrf})
+    assert status == 202, body
+    _wait_for(lambda: phone.disconnect_fired)
+    card = _wait_for(lambda: [p for p in _phones(served) if p["key"] == key and p["activity"] == "idle"])[0]
+    assert card["verdict"] == "incomplete"
     status, _h, body = served.get(f"/phone/{key}/result.json")
     assert status == 200
     result = json.loads(body)
