@@ -602,9 +602,10 @@ def _register_command_modules() -> None:
     """Commands that live beside their feature (each module is light: heavy imports stay inside commands)."""
     from droidcheck.fix import commands as fix_commands
     from droidcheck.offline import commands as offline_commands
+    from droidcheck.serve import commands as serve_commands
     from droidcheck.watch import commands as watch_commands
 
-    for module in (offline_commands, fix_commands, watch_commands):
+    for module in (offline_commands, fix_commands, watch_commands, serve_commands):
         module.register(app, guard=_guard)
 
 
