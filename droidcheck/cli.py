@@ -685,7 +685,7 @@ def sim(profiles: Annotated[list[str] | None, typer.Argument(help="Built-in prof
         ensure_server(address)
         server = str(address)
         print(f"Connecting the phones to the ADB server at {server}"
-              + ("" if running else " (started it; 'adb kill-server' stops it)") + ".", flush=True)
+              + ("" if running else " (started it; 'adb kill-server' stops it)") + ".", file=sys.stderr, flush=True)
     serve(loaded, port or None, server)  # a port taken or reserved is a SimHostError: exit 2
 
 
