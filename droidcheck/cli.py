@@ -357,7 +357,7 @@ def verify(result_file: Annotated[Path, typer.Argument(help="The JSON result a r
         return
     print(f"does NOT match the printed digest ({verdict.expected}): the report was made from another result, "
           "or this file was changed")
-    raise typer.Exit(1)
+    raise typer.Exit(ExitCode.FAILED)
 
 
 def _load_json(path: Path, fmt: str, hint: str) -> dict[str, Any]:
