@@ -205,7 +205,8 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
                                                   "codes in the output.")] = False,
           report: Annotated[Path | None, typer.Option("--report", help="Also write a printable report "
                                                       "(FILE.html or FILE.pdf).")] = None,
-          shop: ShopOpt = None, technician: TechnicianOpt = None, ticket: TicketOpt = None) -> None:
+          shop: ShopOpt = None, technician: TechnicianOpt = None, ticket: TicketOpt = None,
+          keep_result: KeepResultOpt = True) -> None:
     """Check a phone (or a saved snapshot) and show the most likely causes, with evidence and fixes.
 
     Exit codes: 0 nothing failed, 1 something failed, 2 usage or connection error,
@@ -235,7 +236,8 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
 
         render(shown)
     if report is not None:
-        _write_report(shown, report, no_redact=no_redact, shop=shop, technician=technician, ticket=ticket)
+        _write_report(shown, report, no_redact=no_redact, shop=shop, technician=technician, ticket=ticket,
+                      keep=(from_file,) if keep_result else None)
     raise typer.Exit(exit_code(result))
 
 
@@ -253,6 +255,8 @@ ShopOpt = Annotated[str | None, typer.Option("--shop", help="Shop name on the re
                                              "droidcheck.toml in the user config folder).")]
 TechnicianOpt = Annotated[str | None, typer.Option("--technician", help="Technician name on the report.")]
 TicketOpt = Annotated[str | None, typer.Option("--ticket", help="Repair ticket number on the report.")]
+KeepResultOpt = Annotated[bool, typer.Option("--keep-result/--no-keep-result", help="Save the result the "
+                                             "report's SHA-256 is of beside it (report.pdf → report.json).")]
 
 
 def _report_kind(path: Path) -> str:
@@ -267,8 +271,13 @@ def _report_kind(path: Path) -> str:
 
 
 def _write_report(result: dict[str, Any], path: Path, *, no_redact: bool, shop: str | None,
-                  technician: str | None, ticket: str | None) -> None:
-    """Render ``result`` (already redacted unless ``no_redact``) as HTML or PDF, by the file's extension."""
+                  technician: str | None, ticket: str | None, keep: tuple[Path | None, ...] | None = None,
+                  same_as: Path | None = None) -> None:
+    """Render ``result`` (already redacted unless ``no_redact``) as HTML or PDF, by the file's extension.
+
+    ``keep`` (the command's input files, never overwritten): also save ``result`` beside the report, in the
+    canonical form its printed SHA-256 is of. ``same_as``: a file already holding that result (then it is
+    named instead of saved again)."""
     from droidcheck.errors import InputError
     from droidcheck.report.shop import load_shop
 
@@ -286,6 +295,17 @@ def _write_report(result: dict[str, Any], path: Path, *, no_redact: bool, shop: 
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"wrote {path}", file=sys.stderr)
+    if keep is None:
+        return
+    from droidcheck.report.verify import beside, save_canonical
+
+    if same_as is not None:
+        kept = same_as
+    else:
+        kept = beside(path, keep)
+        save_canonical(result, kept)
+        print(f"wrote {kept}: the result this report was made from", file=sys.stderr)
+    print(f"  check a printout with: droidcheck verify {kept} DIGEST", file=sys.stderr)
 
 
 @app.command("report")
@@ -296,7 +316,8 @@ def report_cmd(result_file: Annotated[Path, typer.Argument(help="A result saved 
                                                        "IMEI/ICCID, codes or the serial.")] = False,
                shop: ShopOpt = None, technician: TechnicianOpt = None, ticket: TicketOpt = None,
                watch: Annotated[Path | None, typer.Option("--watch", help="Add a code delivery test saved "
-                                                          "with 'watch --format json -o FILE'.")] = None) -> None:
+                                                          "with 'watch --format json -o FILE'.")] = None,
+               keep_result: KeepResultOpt = True) -> None:
     """Render a saved JSON result as a printable report (HTML or PDF, by the file's extension).
 
     A result saved by 'fix -o' lists the changes made; '--watch' adds where a requested code got to."""
@@ -309,7 +330,34 @@ def report_cmd(result_file: Annotated[Path, typer.Argument(help="A result saved 
                                      "-o FILE'.")
     # Redacting an already redacted result changes nothing, so the digest still matches the saved file.
     shown = result if no_redact else _redacted(result)
-    _write_report(shown, output, no_redact=no_redact, shop=shop, technician=technician, ticket=ticket)
+    from droidcheck.report.shop import result_digest
+
+    unchanged = watch is None and result_digest(shown) == result_digest(result)  # result: the file, as read
+    _write_report(shown, output, no_redact=no_redact, shop=shop, technician=technician, ticket=ticket,
+                  keep=(result_file, watch) if keep_result else None, same_as=result_file if unchanged else None)
+
+
+@app.command()
+@_guard
+def verify(result_file: Annotated[Path, typer.Argument(help="The JSON result a report was made from (saved "
+                                                        "beside it: report.pdf → report.json).")],
+           digest: Annotated[str | None, typer.Argument(help="The SHA-256 printed on the report.")] = None) -> None:
+    """Check a printed report against its saved result: print the result's SHA-256 (of its canonical form,
+    which is what reports print) and whether it matches DIGEST.
+
+    Exit codes: 0 it matches (or no DIGEST given), 1 it does not, 2 the file is not a droidcheck result."""
+    from droidcheck.report.verify import verify_file
+
+    verdict = verify_file(result_file, digest)
+    print(f"SHA-256 of {result_file}: {verdict.digest}")
+    if verdict.matches is None:
+        return
+    if verdict.matches:
+        print("matches the printed digest: the report was made from this result")
+        return
+    print(f"does NOT match the printed digest ({verdict.expected}): the report was made from another result, "
+          "or this file was changed")
+    raise typer.Exit(ExitCode.FAILED)
 
 
 def _load_json(path: Path, fmt: str, hint: str) -> dict[str, Any]:
@@ -569,23 +617,76 @@ def diff(run_a: Annotated[str | None, typer.Argument(help="Older run id (or pref
 
 # -- simulator / demo ------------------------------------------------------------------------------
 
-@app.command()
+SIM_HELP = """Run simulated phones that speak the ADB device protocol, to try droidcheck or rehearse a case.
+
+The phones are connected to the ADB server (--adb, else $ANDROID_ADB_SERVER_HOST/PORT, else localhost:5037;
+a local server that is not running is started, as other commands do), so 'droidcheck check -s SERIAL'
+reads them at once. --no-connect only listens: connect them yourself with 'adb connect 127.0.0.1:PORT'.
+
+\b
+Built-in profiles (--list shows them all with what each rehearses):
+  pixel8-a14-healthy            everything in order
+  galaxy-a52-a13-airplane       airplane mode on
+  pixel8-a14-unauthorized       the 'Allow USB debugging?' prompt was never accepted
+  pixel8-a14-incoming-code      a code arrives 5 s after 'droidcheck watch' starts (once a run)
+
+\b
+A profile is a YAML file (copy a built-in one: --list names the folder). Faults, under 'faults:':
+  unauthorized: true            the phone never accepts this computer (adb: unauthorized)
+  offline: true                 the connection never finishes its handshake (adb: offline)
+  disconnect_after: N           the cable is pulled after N commands (phone lost mid-read)
+  stall_after: N                after N commands the phone stops answering
+  hang_on: [COMMAND, ...]       commands starting with these never finish
+  garbage_on: [COMMAND, ...]    commands starting with these print noise
+  latency_ms: N                 added to every round trip (phone_costs: true, or --phone-costs: each
+                                command takes as long as on a real phone)
+  missing_commands: [timeout]   a build without these commands
+An incoming SMS for 'droidcheck watch', under 'sms_script:':
+  sender: AMAZON                who sends it
+  delay_s: 5                    seconds after watch starts reading
+  lost_at: network              where it stops: network | sms_app | notification (null: shown)
+  importance: 4                 of the notification shown (4 high, 3 default, 2 low: silent)
+"""
+
+
+@app.command(help=SIM_HELP)
 @_guard
-def sim(profiles: Annotated[list[str], typer.Argument(help="Built-in profile names or YAML files.")],
-        port: Annotated[int, typer.Option("--port", help="First TCP port; the others follow it. 0 picks free "
-                                                         "ports (the listing shows them).")] = 5555,
+def sim(profiles: Annotated[list[str] | None, typer.Argument(help="Built-in profile names or YAML files.")] = None,
+        port: Annotated[int, typer.Option("--port", help="First TCP port; the others follow it. 0 (the default) "
+                                                         "picks free ports (the listing shows them).")] = 0,
         adb: AdbOpt = None,
+        no_connect: Annotated[bool, typer.Option("--no-connect", help="Only listen; do not connect the phones "
+                                                                      "to an ADB server.")] = False,
+        list_profiles: Annotated[bool, typer.Option("--list", help="List the built-in profiles and exit.")] = False,
         phone_costs: Annotated[bool, typer.Option("--phone-costs", help="Make each command take as long as on "
                                                   "a real phone (dumpsys ~0.15 s, pm ~0.2 s…; the profile's "
-                                                  "'costs' can change them).")] = False) -> None:
-    """Run simulated phones that speak the ADB device protocol (connect with 'adb connect')."""
+                                                  "'costs' can change them).")] = False,
+        ) -> None:
+    from droidcheck.errors import InputError
     from droidcheck.sim.host import serve
-    from droidcheck.sim.profile import find_profile
+    from droidcheck.sim.profile import builtin_profile_dir, builtin_profiles, find_profile
 
+    if list_profiles:
+        for profile in builtin_profiles(readable_only=False):
+            print(f"{profile.name:38} {profile.description}")
+        print(f"(YAML files in {builtin_profile_dir()})")
+        return
+    if not profiles:
+        raise InputError("name at least one profile", "'droidcheck sim --list' shows the built-in ones.")
     loaded = [find_profile(p) for p in profiles]
     for profile in loaded:
         profile.phone_costs = profile.phone_costs or phone_costs
-    serve(loaded, port or None, adb)
+    server = None
+    if not no_connect:
+        from droidcheck.adb.connection import ensure_server, resolve_address, server_answers
+
+        address = resolve_address(adb)
+        running = server_answers(address)
+        ensure_server(address)
+        server = str(address)
+        print(f"Connecting the phones to the ADB server at {server}"
+              + ("" if running else " (started it; 'adb kill-server' stops it)") + ".", file=sys.stderr, flush=True)
+    serve(loaded, port or None, server)  # a port taken or reserved is a SimHostError: exit 2
 
 
 @app.command()

@@ -146,6 +146,44 @@ def test_n_legacy_positional_service_state_read_without_guessing() -> None:
     assert phone.signal and phone.signal.lte_rsrp == -91
 
 
+def test_n_legacy_line_names_voice_and_data_technology() -> None:
+    """N prints the radio technologies after the numeric network code: read them (the operator names
+    before them may hold spaces and a '(manual)'); roaming words with a space are read too."""
+    phones = parse_telephony_registry(reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt")).phones
+    roaming = phones[0].service_state
+    assert roaming is not None and roaming.format == "legacy"
+    assert (roaming.voice_rat, roaming.data_rat) == ("HSPAP", "HSPAP")
+    assert roaming.voice_roaming_type == "International Roaming" and roaming.emergency_only is False
+    off = phones[1].service_state
+    assert off is not None and (off.voice_reg, off.voice_rat, off.emergency_only) == ("OUT_OF_SERVICE", "Unknown", True)
+    real = parse_telephony_registry(reg_fixture("n_7_legacy_positional.txt")).phones[0].service_state
+    assert real is not None and (real.voice_rat, real.data_rat) == ("LTE", "LTE")
+
+
+def test_n_legacy_network_type_and_roaming_facts() -> None:
+    registry = reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt")
+    facts = derive(snapshot(registry, props={"gsm.sim.state": "READY,ABSENT"}))
+    assert value(facts, "signal.network_type") == "HSPAP"
+    assert facts["signal.network_type"].note is None or "getprop" not in facts["signal.network_type"].note
+    assert value(facts, "signal.roaming") is True
+
+
+def test_network_type_falls_back_to_getprop() -> None:
+    """A service state without a technology (or no telephony.registry at all): getprop gsm.network.type
+    (one value per slot) names it, and says so; a slot that is not registered gets none."""
+    no_rat = reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt").replace("HSPAP HSPAP CSS", "Unknown Unknown CSS")
+    props = {"gsm.sim.state": "READY,ABSENT", "gsm.network.type": "HSPA+,Unknown"}
+    fact = derive(snapshot(no_rat, props=props))["signal.network_type"]
+    assert fact.known and fact.value == "HSPAP" and "gsm.network.type" in (fact.note or "")
+    fact = derive(snapshot(None, props=props))["signal.network_type"]
+    assert fact.known and fact.value == "HSPAP" and "gsm.network.type" in (fact.note or "")
+    slot1 = {"gsm.sim.state": "ABSENT,READY", "gsm.network.type": "Unknown,LTE"}
+    fact = derive(snapshot(reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt"), props=slot1))["signal.network_type"]
+    assert not fact.known  # slot 1 is out of service: a technology in the property would be stale
+    garbled = reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt").replace("(manual) HSPAP HSPAP", "(manual)")
+    assert parse_telephony_registry(garbled).phones[0].service_state.voice_rat is None  # never '(manual)'
+
+
 def test_logs_and_registrations_are_not_read() -> None:
     text = reg_fixture("o_8.1_aosp_lte.txt") + "  Phone Id=7\n  mServiceState={mVoiceRegState=3(POWER_OFF)}\n"
     assert sorted(parse_telephony_registry(text).phones) == [0]

@@ -185,3 +185,33 @@ def test_cli_rules_test_reports_a_failing_case_with_what_it_was_given(tmp_path):
     assert proc.returncode == 1
     assert "r.yaml:11 t-one: off: expected fail, got pass" in proc.stdout
     assert "given: radio.airplane_mode=False" in proc.stdout
+
+
+@pytest.mark.parametrize("condition", [
+    "fail_when: {fact: time.drift_seconds, gt: 300}",
+    "fail_when: {any: [{fact: radio.airplane_mode, eq: true}, {not: {fact: signal.level, le: 1}}]}",
+    "fail_when: {fact: signal.level, in: [0, 1]}",
+])
+def test_a_number_without_a_threshold_reason_is_refused_with_its_line(tmp_path, condition):
+    problems = _problems(tmp_path, GOOD.replace("fail_when: {fact: radio.airplane_mode, eq: true}", condition))
+    assert any("r.yaml:7: rule t-one: fail_when compares " in p and "no 'threshold:'" in p
+               for p in problems), problems
+
+
+def test_a_number_with_its_threshold_reason_or_an_android_version_loads(tmp_path):
+    with_reason = GOOD.replace("fail_when: {fact: radio.airplane_mode, eq: true}",
+                               "fail_when: {fact: time.drift_seconds, gt: 300}\n    threshold: Codes last 5 min.")
+    (tmp_path / "r.yaml").write_text(with_reason, encoding="utf-8")
+    assert [r.id for r in load_rules(only_dirs=[tmp_path])] == ["t-one"]
+    version = GOOD.replace("severity: low", "severity: low\n    applies_when: {fact: android.sdk, ge: 26}")
+    (tmp_path / "r.yaml").write_text(version, encoding="utf-8")
+    assert [r.id for r in load_rules(only_dirs=[tmp_path])] == ["t-one"]
+
+
+def test_cli_rules_validate_names_the_missing_threshold(tmp_path):
+    (tmp_path / "bad.yaml").write_text(GOOD.replace("{fact: radio.airplane_mode, eq: true}",
+                                                    "{fact: time.drift_seconds, gt: 300}"), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "droidcheck.cli", "rules", "validate", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "bad.yaml:7: rule t-one: fail_when compares time.drift_seconds with 300" in proc.stderr

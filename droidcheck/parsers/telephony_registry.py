@@ -12,7 +12,11 @@ Two values are object dumps whose format changed between releases:
   mRilVoiceRadioTechnology=14(LTE), …}``; P adds ``mChannelNumber``/``duplexMode()``/``mCellBandwidths``;
   Q+ drops the roaming types, prints ``getRilVoiceRadioTechnology=`` and ``mNetworkRegistrationInfos=[…]``
   (NetworkRegistrationInfo.toString); R+ ``mOperatorAlphaLong=``. Samsung adds ``VoiceRegType=``, ``Snap=``,
-  ``PsOnly=``… Pre-O (N) printed a positional ``0 0 voice home data home …`` string.
+  ``PsOnly=``… Pre-O (N) printed a positional string: ``<voiceReg> <dataReg> voice <roaming> data <roaming>
+  <voiceOpLong> <voiceOpShort> <voiceNumeric> <dataOpLong> <dataOpShort> <dataNumeric> [(manual)]
+  <voiceRat> <dataRat> CSS [not ]supported <networkId> <systemId> RoamInd=… DefRoamInd=… EmergOnly=…``
+  (7.1 appends ``IsDataRoamingFromRegistration=``, ``IsUsingCarrierAggregation=``); the operator names are
+  not read (they may hold spaces, so their fields cannot be told apart).
 * ``mSignalStrength=`` — ``SignalStrength.toString``: O/P positional ``SignalStrength: <gsmSS> <gsmBER>
   <cdmaDbm> <cdmaEcio> <evdoDbm> <evdoEcio> <evdoSnr> <lteSS> <lteRsrp> <lteRsrq> <lteRssnr> <lteCqi> …
   gsm|lte|cdma`` (no level); Q+ ``SignalStrength:{mCdma=…,mGsm=…,mWcdma=…,mTdscdma=…,mLte=…,mNr=…,primary=
@@ -52,7 +56,14 @@ _ROAM_TYPE = {
     "data": re.compile(r"mDataRoamingType=(.*?)" + _KEY_END),
 }
 _EMERGENCY_ONLY = re.compile(r"mIsEmergencyOnly=(true|false)")
-_LEGACY_SS = re.compile(r"^\s*(-?\d+) (-?\d+) voice (\S+) data (\S+)")
+#: N ``getRoamingLogString``: the roaming words (two of them contain a space).
+_LEGACY_ROAM = r"(home|roaming|Domestic Roaming|International Roaming|UNKNOWN)"
+_LEGACY_SS = re.compile(r"^\s*(-?\d+) (-?\d+) voice " + _LEGACY_ROAM + " data " + _LEGACY_ROAM + r"(?: |$)")
+#: N: ``… <dataNumeric> [(manual)] <voiceRat> <dataRat> CSS [not ]supported …``. The operator names before
+#: may hold spaces; ``rilRadioTechnologyToString`` names never do, so the two words before "CSS" are the
+#: voice and data radio technologies.
+_LEGACY_RATS = re.compile(r" ([A-Za-z0-9][\w.+-]*) ([A-Za-z0-9][\w.+-]*) CSS (?:not )?supported(?: |$)")
+_LEGACY_EMERGENCY = re.compile(r" EmergOnly=(true|false)\b")
 _LEGACY_REG = {0: "IN_SERVICE", 1: "OUT_OF_SERVICE", 2: "EMERGENCY_ONLY", 3: "POWER_OFF"}
 
 # -- NetworkRegistrationInfo (Q+) ----------------------------------------------------------------------
@@ -200,11 +211,15 @@ def parse_service_state(text: str) -> ServiceStateInfo:
         return _parse_keyed_service_state(text)
     legacy = _LEGACY_SS.match(text)
     if legacy:
+        rats = _LEGACY_RATS.search(text, legacy.end() - 1)
+        emergency = _LEGACY_EMERGENCY.search(text)
         return ServiceStateInfo(
             format="legacy",
             voice_reg=_LEGACY_REG.get(int(legacy.group(1)), "UNKNOWN"),
             data_reg=_LEGACY_REG.get(int(legacy.group(2)), "UNKNOWN"),
             voice_roaming_type=legacy.group(3), data_roaming_type=legacy.group(4),
+            voice_rat=_clean(rats.group(1)) if rats else None, data_rat=_clean(rats.group(2)) if rats else None,
+            emergency_only=(emergency.group(1) == "true") if emergency else None,
         )
     return ServiceStateInfo()
 

@@ -10,13 +10,14 @@ becomes "?". Either way the PDF never fails or prints garbage because of what a 
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from droidcheck.report.format import area_title
-from droidcheck.report.pdf_fonts import FontFiles, find_font
+from droidcheck.report.pdf_fonts import FontFiles, describe_missing, find_font, setup_fonts, warn
 from droidcheck.report.shop import STATUS_LABEL, Report, ShopInfo, build_report, check_name, evidence_text
 
 _SUBSTITUTES = {
@@ -46,20 +47,26 @@ def latin1(text: Any) -> str:
     return "".join(out)
 
 
-def printable(font: FontFiles | None) -> Callable[[Any], str]:
-    """The text filter for ``font``: :func:`latin1` for Helvetica, else keep what the font can draw."""
+def printable(font: FontFiles | None, fallbacks: Sequence[FontFiles] = (),
+              missing: set[str] | None = None) -> Callable[[Any], str]:
+    """The text filter for ``font`` (and its ``fallbacks``): :func:`latin1` for Helvetica, else keep what
+    a font can draw. Characters that end up as "?" are added to ``missing``, for one warning per report."""
     if font is None:
         return latin1
+    fonts = (font, *fallbacks)
 
     def keep_drawable(text: Any) -> str:
         out: list[str] = []
         for ch in str(text):
-            if ch == "\n" or (font.draws(ch) and ch.isprintable()):
+            if ch == "\n" or (ch.isprintable() and any(f.draws(ch) for f in fonts)):
                 out.append(ch)
             elif ch in _SUBSTITUTES:
                 out.append(_SUBSTITUTES[ch])
             else:
-                out.append(latin1(ch))
+                stand_in = latin1(ch)
+                if missing is not None and stand_in == "?" and ch.isprintable() and not ch.isspace():
+                    missing.add(ch)
+                out.append(stand_in)
         return "".join(out)
 
     return keep_drawable
@@ -90,12 +97,11 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
 
     pdf = _pdf_class()(format="Letter" if paper.lower() == "letter" else "A4", unit="mm")
     font = find_font()
+    missing: set[str] = set()
+    fallbacks = setup_fonts(pdf, font, _strings(r))
     if font is not None:
-        pdf.add_font("body", "", str(font.regular))
-        pdf.add_font("body", "B", str(font.bold))
-        pdf.add_font("body", "I", str(font.regular))  # no oblique face is looked for: upright stands in
         pdf.family = "body"
-    pdf.text_filter = printable(font)
+    pdf.text_filter = printable(font, fallbacks, missing)
     t, family = pdf.text_filter, pdf.family
     pdf.digest = r.digest
     privacy = ("Phone numbers, IMEI/ICCID and codes are hidden." if r.redacted
@@ -280,7 +286,27 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         pdf.set_font(family, "", 8)
         pdf.set_text_color(70, 70, 70)
         pdf.cell(half, 4, t(label))
-    return bytes(pdf.output())
+    data = bytes(pdf.output())
+    message = describe_missing(missing)
+    if message:
+        warn(message)
+    return data
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every piece of text in a report (to choose fallback fonts before drawing starts)."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for v in value:
+            yield from _strings(v)
 
 
 def _style(bold: bool = False, color: tuple[int, int, int] | None = None,

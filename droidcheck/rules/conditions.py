@@ -149,6 +149,35 @@ def facts_used(cond: Any) -> list[str]:
     return names
 
 
+def numeric_comparisons(cond: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str, Any]]:
+    """Every comparison with a number in a condition, as (path of the operator, fact, value): a rule that
+    has one must say in ``threshold:`` why that number."""
+    found: list[tuple[tuple[Any, ...], str, Any]] = []
+
+    def is_number(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    def walk(c: Any, where: tuple[Any, ...]) -> None:
+        if not isinstance(c, dict):
+            return
+        if "fact" in c:
+            for op, value in c.items():
+                if op != "fact" and (is_number(value) or (isinstance(value, list) and any(map(is_number, value)))):
+                    found.append(((*where, op), str(c["fact"]), value))
+            return
+        for key in LOGIC_OPS:
+            if key in c:
+                body = c[key]
+                if isinstance(body, list):
+                    for i, part in enumerate(body):
+                        walk(part, (*where, key, i))
+                else:
+                    walk(body, (*where, key))
+
+    walk(cond, path)
+    return found
+
+
 def _as_comparable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()

@@ -182,6 +182,10 @@ def _rule_id_at(data: Any, path: tuple[Any, ...]) -> str | None:
     return None
 
 
+#: Facts whose numbers name an Android version: comparing with one needs no ``threshold:`` reason.
+VERSION_FACTS = frozenset({"android.sdk"})
+
+
 def _check_rule(raw: dict[str, Any], base: tuple[Any, ...], add) -> None:
     rid = raw["id"]
     for key in ("applies_when", "fail_when", "warn_when"):
@@ -192,6 +196,13 @@ def _check_rule(raw: dict[str, Any], base: tuple[Any, ...], add) -> None:
         add(base, rid, "a rule needs fail_when or warn_when (or manual: true for a checklist item)")
     if raw.get("manual") and ("fail_when" in raw or "warn_when" in raw):
         add(base, rid, "a manual rule has no fail_when/warn_when: no device can answer it")
+    numbers = [hit for key in ("applies_when", "fail_when", "warn_when")
+               for hit in conditions.numeric_comparisons(raw.get(key), (*base, key))
+               if hit[1] not in VERSION_FACTS]
+    if numbers and not (isinstance(raw.get("threshold"), str) and raw["threshold"].strip()):
+        sub, fact, value = numbers[0]  # one problem per rule: the first comparison, where an author looks
+        add(sub, rid, f"{sub[2]} compares {fact} with {value!r} but the rule has no 'threshold:' saying "
+                      "why that number")
     causes = raw["cause"] if isinstance(raw["cause"], list) else [raw["cause"]]
     for c in causes:
         if c not in ARTICLE_SECTIONS:

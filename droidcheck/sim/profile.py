@@ -290,8 +290,13 @@ def builtin_profile_dir() -> Path:
     return Path(str(resources.files("droidcheck.sim") / "profiles"))
 
 
-def builtin_profiles() -> list[Profile]:
-    return [load_profile(p) for p in sorted(builtin_profile_dir().glob("*.yaml"))]
+def builtin_profiles(*, readable_only: bool = True) -> list[Profile]:
+    """The built-in profiles. By default only phones droidcheck can read (the ones with a verdict to
+    check); ``readable_only=False`` adds the rehearsal phones that adb cannot use (unauthorized, offline)."""
+    every = [load_profile(p) for p in sorted(builtin_profile_dir().glob("*.yaml"))]
+    if not readable_only:
+        return every
+    return [p for p in every if not (p.faults.unauthorized or p.faults.offline)]
 
 
 def find_profile(name_or_path: str) -> Profile:

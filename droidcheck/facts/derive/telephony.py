@@ -217,6 +217,25 @@ def network_type(ss: ServiceStateInfo | None) -> str | None:
     return None
 
 
+def slot_network_type(ctx: DeriveContext, view: SlotView) -> tuple[str | None, str | None]:
+    """(radio technology, note): from mServiceState, else from getprop ``gsm.network.type`` (one value per
+    slot, comma-separated, as ``TelephonyManager.getNetworkTypeName`` names it: ``LTE``, ``HSPA+``…)."""
+    ss = view.phone.service_state if view.phone else None
+    rat = network_type(ss)
+    if rat:
+        return rat, None
+    if ss is not None and ss.format != "unknown" and "IN_SERVICE" not in (ss.voice_reg, ss.data_reg):
+        return None, None  # not registered: a technology left in the property would be stale
+    prop = (ctx.props or {}).get("gsm.network.type", "")
+    parts = prop.split(",") if prop else []
+    if view.slot < len(parts):
+        value = parts[view.slot].strip()
+        name = RAT_ALIASES.get(value, value)
+        if name and name.upper() not in ("UNKNOWN", "IWLAN"):
+            return name, "from getprop gsm.network.type"
+    return None, None
+
+
 def roaming(ss: ServiceStateInfo | None) -> tuple[bool | None, str | None]:
     if ss is None or ss.format == "unknown":
         return None, None
@@ -289,7 +308,10 @@ def _signal_facts(ctx: DeriveContext, t: Telephony) -> list[Fact]:
         return [make(n, t.sms_reason or "the SMS SIM is not known") for n in names]
     if t.registry is None:
         reason = t.registry_missing
-        facts = [unknown(n, reason) for n in names[:-1]]
+        facts = [unknown(n, reason) for n in names[:3]]
+        rat, rnote = slot_network_type(ctx, view)
+        facts.append(known("signal.network_type", rat, rnote) if rat else unknown("signal.network_type", reason))
+        facts += [unknown(n, reason) for n in names[4:-1]]
         op, note = operator_name(ctx, view)
         facts.append(known("signal.operator", op, note) if op else unknown("signal.operator", reason))
         return facts
@@ -313,9 +335,10 @@ def _slot_signal_facts(ctx: DeriveContext, view: SlotView, sms_note: str | None)
     dbm = sig.dbm if sig is not None else None
     facts.append(known("signal.dbm", dbm, sms_note) if dbm is not None
                  else unknown("signal.dbm", "no valid reading in mSignalStrength (missing or 2147483647)"))
-    rat = network_type(ss)
-    facts.append(known("signal.network_type", rat, sms_note) if rat
-                 else unknown("signal.network_type", "no registered radio technology in mServiceState"))
+    rat, rnote = slot_network_type(ctx, view)
+    facts.append(known("signal.network_type", rat, _merge_notes(rnote, sms_note)) if rat
+                 else unknown("signal.network_type", "no registered radio technology in mServiceState "
+                                                     "or getprop gsm.network.type"))
     roam, rnote = roaming(ss)
     facts.append(known("signal.roaming", roam, _merge_notes(rnote, sms_note)) if roam is not None
                  else unknown("signal.roaming", "roaming state not in a known format"))
@@ -334,7 +357,7 @@ def _slot_dict(ctx: DeriveContext, view: SlotView) -> dict[str, Any]:
         "state": view.state,
         "operator": operator_name(ctx, view)[0],
         "service_state": service_state(ss)[0],
-        "network_type": network_type(ss),
+        "network_type": slot_network_type(ctx, view)[0],
         "level": level,
         "roaming": roaming(ss)[0],
     }
