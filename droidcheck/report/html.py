@@ -175,9 +175,9 @@ def _story(r: Report) -> str:
         detail = " · ".join(x for x in (c.when, f"setting {c.setting}" if c.setting else "") if x)
         now = ""
         if c.now_status:
-            now = (f'<p><span class="k">Now</span>{_badge(c.now_status)} '
-                   f"{_e(NOW_WORDS.get(c.now_status, c.now_status))}"
-                   + (f": {_e(c.now)}" if c.now else "") + "</p>")
+            now = (f'<p><span class="k">Now</span><strong class="b-{_e(c.now_status)}">'
+                   f"{_e(NOW_WORDS.get(c.now_status, c.now_status))}{':' if c.now else ''}</strong>"
+                   + (f" {_e(c.now)}" if c.now else "") + "</p>")
         items.append(f'<li class="{"fixed" if fixed else "not-fixed"}">'
                      f'<p><span class="k">Found</span>{_e(c.found)} '
                      + (_badge(c.found_status) if c.found_status else "") + "</p>"

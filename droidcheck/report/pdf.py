@@ -132,10 +132,10 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         pdf.set_x(pdf.l_margin + indent)
         pdf.set_font(family, "B", 9)
         pdf.set_text_color(70, 70, 70)
-        pdf.cell(16, 4.3, t(name))
+        pdf.cell(18, 4.3, t(name))
         pdf.set_font(family, "B" if bold else "", 9)
         pdf.set_text_color(*color)
-        pdf.multi_cell(width - indent - 16, 4.3, t(s), align="L", **nl)
+        pdf.multi_cell(width - indent - 18, 4.3, t(s), align="L", **nl)
 
     def heading(s: str) -> None:
         if pdf.will_page_break(18):
@@ -228,7 +228,7 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
             outcome = "" if c.applied and c.outcome == "done" else f" – {c.outcome}"
             label(3, "Done" if c.applied else "Not done", f"{c.action}{outcome}   ({c.when})")
             if c.setting:
-                text(f"setting {c.setting}", 7, "", 3.2, (110, 110, 110), indent=19)
+                text(f"setting {c.setting}", 7, "", 3.2, (110, 110, 110), indent=21)
             if c.now_status:
                 now = NOW_WORDS.get(c.now_status, c.now_status) + (f": {c.now}" if c.now else "")
                 label(3, "Now", now, color=COLORS.get(c.now_status, (26, 26, 26)))

@@ -37,7 +37,7 @@ VERDICT_TEXT = {"fail": "Problems found that stop codes arriving or being seen",
 FIXED_TEXT = ("Problem found and fixed: no problem left on the phone. Work through the checklist",
               "Problems found and fixed: no problem left on the phone. Work through the checklist")
 #: A fixed check's status in the result made after the fix, in words.
-NOW_WORDS = {"pass": "now passing", "fail": "still failing", "warn": "still a possible problem",
+NOW_WORDS = {"pass": "passing", "fail": "still failing", "warn": "still a possible problem",
              "unknown": "could not be checked again", "skip": "no longer applies", "manual": "check by hand"}
 TRANSPORT_WORDS = {"usb": "USB", "wifi/tcp": "the network (Wi-Fi adb)", "emulator": "emulator"}
 

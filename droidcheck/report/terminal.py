@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from droidcheck.report.format import area_title, evidence_text, findings_by_area
+from droidcheck.report.format import area_title, evidence_words, findings_by_area, unknown_words
 from droidcheck.report.safe_text import clean, clean_tree
 
 STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yellow"),
@@ -24,7 +24,8 @@ VERDICT_TEXT = {"fail": ("Problems found that stop codes arriving or being seen"
 
 
 def _evidence(finding: dict[str, Any]) -> str:
-    return evidence_text(finding.get("evidence", {}))
+    """Evidence in the same words as the printed reports ("Airplane mode: on")."""
+    return evidence_words(finding.get("evidence", {}))
 
 
 def _device_line(result: dict[str, Any]) -> str:
@@ -93,7 +94,7 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
             label, style = STATUS_STYLE[f["status"]]
             evidence = _evidence(f)
             if f["status"] == "unknown" and f.get("unknown_facts"):
-                evidence = "; ".join(f"{k}: {v}" for k, v in f["unknown_facts"].items())
+                evidence = unknown_words(f["unknown_facts"])
             if f.get("explained_by"):
                 evidence += f" (because: {f['explained_by']})"
             check = f["title"] if f["status"] in ("fail", "warn") else f.get("label", f["title"])
