@@ -91,8 +91,8 @@ def evidence_words(evidence: dict[str, Any]) -> str:
 
 
 def unknown_words(unknown_facts: dict[str, Any]) -> str:
-    """Why a check's facts could not be read, labelled in words: ``SIM: not read (the reason)``."""
-    return "; ".join(f"{fact_label(name)}: not read ({why})" for name, why in unknown_facts.items())
+    """Why a check's facts could not be read, labelled in words: ``SIM: unknown (the reason)``."""
+    return "; ".join(f"{fact_label(name)}: unknown ({why})" for name, why in unknown_facts.items())
 
 
 def local_zone() -> tzinfo:

@@ -294,7 +294,7 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     pdf.set_font(family, "", 7.5)
     pdf.set_draw_color(220, 220, 220)
     pdf.set_fill_color(255, 255, 255)  # the table fills rows with the current colour unless told otherwise
-    columns = (17, 54, width - 71)  # "UNKNOWN" in bold fits on one line in Helvetica and DejaVu Sans
+    columns = (19, 54, width - 73)  # "UNKNOWN" in bold fits on one line in Helvetica and DejaVu Sans
     table_args: dict[str, Any] = dict(col_widths=columns, width=width, line_height=2.65, padding=(0.3, 1),
                                       borders_layout="HORIZONTAL_LINES", text_align="LEFT")
     with pdf.table(**table_args, first_row_as_headings=True,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from droidcheck.errors import InputError
-from droidcheck.report.format import evidence_words, findings_by_area, local_time, unknown_words
+from droidcheck.report.format import evidence_words, fact_label, findings_by_area, local_time, unknown_words
 
 CONFIG_NAMES = ("droidcheck.toml", "droidcheck.yaml", "droidcheck.yml")
 
@@ -46,7 +46,7 @@ def missing_lines(result: dict[str, Any]) -> list[str]:
     """The important checks that could not be made (``verdict.missing``), one plain line each."""
     lines = []
     for m in (result.get("verdict") or {}).get("missing") or []:
-        why = "; ".join(f"{k}: {v}" for k, v in (m.get("unknown_facts") or {}).items())
+        why = "; ".join(f"{fact_label(k)}: {v}" for k, v in (m.get("unknown_facts") or {}).items())
         lines.append(f"Not read: {m.get('title') or m.get('rule')}" + (f" ({why})" if why else ""))
     return lines
 
