@@ -137,14 +137,14 @@ def test_evidence_is_in_words_and_fact_names_stay_in_the_detail_and_json():
     assert '<div class="fn">radio.airplane_mode</div>' in page  # the technician's detail, in small print
 
 
-def test_terminal_evidence_uses_the_same_words():
+def test_terminal_evidence_line_uses_the_same_words():
     from droidcheck.report.terminal import render
 
     console = Console(record=True, width=160)
     render(redact_result(result_of("galaxy-a52-a13-airplane")), console)
     screen = console.export_text()
-    assert "Evidence: Airplane mode: on" in screen
-    assert "radio.airplane_mode = yes" not in screen
+    assert "Evidence: Airplane mode: on  (radio.airplane_mode)" in screen
+    assert "Evidence: radio.airplane_mode = yes" not in screen
 
 
 # -- 3. one time format: the shop's local time and its zone --------------------------------------------

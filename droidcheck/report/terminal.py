@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from droidcheck.report.format import area_title, evidence_words, findings_by_area, unknown_words
+from droidcheck.report.format import area_title, evidence_text, evidence_words, findings_by_area
 from droidcheck.report.safe_text import clean, clean_tree
 
 STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yellow"),
@@ -24,8 +24,7 @@ VERDICT_TEXT = {"fail": ("Problems found that stop codes arriving or being seen"
 
 
 def _evidence(finding: dict[str, Any]) -> str:
-    """Evidence in the same words as the printed reports ("Airplane mode: on")."""
-    return evidence_words(finding.get("evidence", {}))
+    return evidence_text(finding.get("evidence", {}))
 
 
 def _device_line(result: dict[str, Any]) -> str:
@@ -41,8 +40,9 @@ def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> 
     head = Text.assemble((f"{n}. ", "bold"), (f["title"], "bold"), "  ", (label, style),
                          (f"  [{f['severity']}]", "dim"))
     lines: list[Any] = [head]
-    if f.get("evidence"):
-        lines.append(Padding(Text("Evidence: ", style="dim") + Text(_evidence(f)), (0, 0, 0, 3)))
+    if f.get("evidence"):  # in the printed reports' words; the fact names (for rules) after, dimmed
+        words = Text(evidence_words(f["evidence"])) + Text(f"  ({', '.join(f['evidence'])})", style="dim")
+        lines.append(Padding(Text("Evidence: ", style="dim") + words, (0, 0, 0, 3)))
     lines.append(Padding(Text(f["explanation"]), (0, 0, 0, 3)))
     for i, step in enumerate(f["fix"], 1):
         lines.append(Padding(Text(f"→ {i}. {step}", style="cyan"), (0, 0, 0, 3)))
@@ -94,7 +94,7 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
             label, style = STATUS_STYLE[f["status"]]
             evidence = _evidence(f)
             if f["status"] == "unknown" and f.get("unknown_facts"):
-                evidence = unknown_words(f["unknown_facts"])
+                evidence = "; ".join(f"{k}: {v}" for k, v in f["unknown_facts"].items())
             if f.get("explained_by"):
                 evidence += f" (because: {f['explained_by']})"
             check = f["title"] if f["status"] in ("fail", "warn") else f.get("label", f["title"])
