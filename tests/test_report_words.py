@@ -264,3 +264,16 @@ def test_report_command_keeps_the_json_it_was_given(tmp_path, monkeypatch):
     run = CliRunner().invoke(app, ["report", str(saved), "-o", str(tmp_path / "r.html")])
     assert run.exit_code == 0, run.output
     assert json.loads(saved.read_text(encoding="utf-8")) == result
+
+
+def test_an_edited_change_or_watch_file_is_reported_not_a_crash():
+    """'report --watch FILE' and a saved 'fix -o' result are user files: odd shapes print what they can."""
+    result = redact_result(result_of("pixel8-a14-healthy"))
+    result["changes"] = [{"findings": 5, "before": "x", "after": None, "time": {}, "summary": ["a"]}, "junk",
+                         {"findings": [{"rule": ["x"]}], "applied": True, "why": "done"}]
+    result["watch"] = {"stages": 3, "verdict": "x", "started_at": 12.5, "sender": "AMAZON"}
+    for text in both(result):
+        assert "What was found and fixed" in text and "Sender: AMAZON" in text
+    result["watch"] = {"stages": [{"status": "reached", "after_s": float("nan"), "label": "odd"}, 7]}
+    for text in both(result):
+        assert "odd" in text and "nan" not in text

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -157,17 +158,6 @@ class Change:
     now: str  # what the phone shows now, in words
     setting: str  # the technician's detail: "airplane_mode_on: 1 → 0"
 
-    def line(self) -> str:
-        """The change as one plain sentence set (for text outputs)."""
-        done = "Done" if self.applied else "Not done"
-        text = f"Found: {self.found}. {done} ({self.when}): {self.action}"
-        if not self.applied or self.outcome != "done":
-            text += f" – {self.outcome}"
-        if self.now_status:
-            text += f". Now: {NOW_WORDS.get(self.now_status, self.now_status)}"
-            text += f" ({self.now})" if self.now else ""
-        return text + "."
-
 
 @dataclass
 class Stage:
@@ -206,6 +196,15 @@ class Report:
     connection: str = ""  # how the technician's computer reached the phone (adb serial, transport)
 
 
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else nothing: a saved result or watch file is input and may be edited."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _setting_change(c: dict[str, Any]) -> str:
     """What a change did to the phone's settings, for the technician: ``airplane_mode_on: 1 → 0``."""
     before, after = c.get("before") or {}, c.get("after") or {}
@@ -221,14 +220,14 @@ def _setting_change(c: dict[str, Any]) -> str:
 def changes_of(result: dict[str, Any], zone: tzinfo | None = None) -> list[Change]:
     """Fix mode's changes (``result["changes"]``) as the story a customer reads: the problem found, what
     was done and when, and what the same check says now (this result was made after the changes)."""
-    by_rule = {f.get("rule"): f for f in result.get("findings") or [] if isinstance(f, dict)}
+    by_rule = {str(f.get("rule")): f for f in _list(result.get("findings")) if isinstance(f, dict)}
     story = []
-    for c in result.get("changes") or []:
+    for c in _list(result.get("changes")):
         if not isinstance(c, dict):
             continue
-        fixed = [f for f in c.get("findings") or [] if isinstance(f, dict)]
-        rule = fixed[0].get("rule") if fixed else None
-        now = by_rule.get(rule) or {}
+        fixed = [f for f in _list(c.get("findings")) if isinstance(f, dict)]
+        rule = str(fixed[0].get("rule")) if fixed else None
+        now = by_rule.get(rule) or {} if rule else {}
         found = str(now.get("title") or rule or c.get("fix") or "a problem")
         applied = bool(c.get("applied"))
         story.append(Change(
@@ -238,11 +237,6 @@ def changes_of(result: dict[str, Any], zone: tzinfo | None = None) -> list[Chang
             when=local_time(c.get("time"), zone), now_status=str(now.get("status") or ""),
             now=evidence_text(now) if now else "", setting=_setting_change(c)))
     return story
-
-
-def change_lines(result: dict[str, Any], zone: tzinfo | None = None) -> list[str]:
-    """Fix mode's changes as plain lines: found, done, now."""
-    return [c.line() for c in changes_of(result, zone)]
 
 
 _STAGE_WORDS = {"reached": "reached", "not_reached": "not reached", "not_observable": "cannot be seen on this phone",
@@ -255,12 +249,13 @@ def timeline_of(result: dict[str, Any]) -> list[Stage]:
     if not isinstance(watch, dict):
         return []
     rows = []
-    for stage in watch.get("stages") or []:
+    for stage in _list(watch.get("stages")):
         if not isinstance(stage, dict):
             continue
         status = str(stage.get("status", ""))
         after = stage.get("after_s")
-        reached = status == "reached" and isinstance(after, int | float) and not isinstance(after, bool)
+        reached = (status == "reached" and isinstance(after, int | float) and not isinstance(after, bool)
+                   and math.isfinite(after))
         rows.append(Stage(str(stage.get("label") or stage.get("id") or ""), status,
                           _STAGE_WORDS.get(status, status.replace("_", " ")),
                           f"+{after:.1f} s" if reached else ""))
@@ -272,30 +267,12 @@ def delivery_summary(result: dict[str, Any], zone: tzinfo | None = None) -> list
     watch = result.get("watch")
     if not isinstance(watch, dict):
         return []
-    verdict = watch.get("verdict") or {}
+    verdict = _dict(watch.get("verdict"))
     lines = [str(verdict.get("summary") or "")] if verdict.get("summary") else []
-    lines += [str(note) for note in verdict.get("notes") or [] if note]
+    lines += [str(note) for note in _list(verdict.get("notes")) if note]
     if watch.get("started_at"):
         lines.append(f"Code requested at {local_time(watch['started_at'], zone)}; times below are after the "
                      "request.")
-    if watch.get("sender"):
-        lines.append(f"Sender: {watch['sender']}")
-    return lines
-
-
-def delivery_lines(result: dict[str, Any]) -> list[str]:
-    """A watch result (``result["watch"]``): where the requested code got to, stage by stage."""
-    watch = result.get("watch")
-    if not isinstance(watch, dict):
-        return []
-    verdict = watch.get("verdict") or {}
-    lines = [str(verdict.get("summary") or "")] if verdict.get("summary") else []
-    lines += [str(note) for note in verdict.get("notes") or [] if note]  # why: DND on, block inferred…
-    for stage in watch.get("stages") or []:
-        status = str(stage.get("status", "")).replace("_", " ")
-        after = stage.get("after_s")
-        when = f" after {after:.0f} s" if isinstance(after, int | float) and status == "reached" else ""
-        lines.append(f"{stage.get('label') or stage.get('id')}: {status}{when}")
     if watch.get("sender"):
         lines.append(f"Sender: {watch['sender']}")
     return lines
@@ -320,8 +297,8 @@ def _serial_number(result: dict[str, Any], mask: bool) -> str:
     from before that fact: a USB phone's adb serial is its serial number; a network one's is an address."""
     from droidcheck.report.redact import mask_identifier
 
-    fact = (result.get("facts") or {}).get("device.serial_number")
-    d = result.get("device") or {}
+    fact = _dict(result.get("facts")).get("device.serial_number")
+    d = _dict(result.get("device"))
     if isinstance(fact, dict):
         value = str(fact.get("value") or "") if fact.get("status") == "ok" else ""
     else:
