@@ -45,8 +45,12 @@ def test_report_lists_changes_and_the_delivery_test(adb_server, sim_phone, tmp_p
         text = out.read_text(encoding="utf-8") if name.endswith("html") else \
             "\n".join(page.extract_text() for page in PdfReader(out).pages)
         flat = " ".join(text.split())
-        assert "Changes made on this phone" in flat and "Do Not Disturb" in flat
-        assert "Code delivery test" in flat and "AMAZON" in flat
+        assert "Do Not Disturb" in flat and "AMAZON" in flat
+        # The story first, in the same order on screen and on paper: fixed, delivered, then the rest.
+        order = [flat.index(h) for h in ("What was found and fixed", "Code delivery test", "Most likely causes",
+                                          "All checks by area")]
+        assert order == sorted(order), (name, order)
+        assert "zen_mode 2 → zen_mode 0" not in flat and ".:" not in flat
         assert "731904" not in flat and "Do not share" not in flat
 
 
@@ -59,12 +63,13 @@ def test_report_refuses_a_watch_file_that_is_not_one(tmp_path):
 
 def test_delivery_test_on_paper_keeps_the_watch_notes():
     """The reason a code came in silently (Do Not Disturb at arrival) must reach the customer's printout."""
-    from droidcheck.report.shop import delivery_lines
+    from droidcheck.report.shop import delivery_summary, timeline_of
 
     note = "Do Not Disturb was on (priority only) when the notification was posted: it made no sound."
     watch = {"verdict": {"summary": "The message arrived … but silently.", "notes": [note]},
              "stages": [{"id": "notification", "label": "notification shown", "status": "reached", "after_s": 1.3}],
              "sender": "AMAZON"}
-    lines = delivery_lines({"watch": watch})
-    assert lines[:2] == ["The message arrived … but silently.", note]
-    assert "notification shown: reached after 1 s" in lines
+    lines = delivery_summary({"watch": watch})
+    assert lines[:2] == ["The message arrived … but silently.", note] and "Sender: AMAZON" in lines
+    [stage] = timeline_of({"watch": watch})
+    assert (stage.label, stage.words, stage.after) == ("notification shown", "reached", "+1.3 s")

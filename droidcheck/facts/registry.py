@@ -22,6 +22,9 @@ class FactSpec:
     values: tuple[str, ...] = ()  # for enums
     contract: bool = False
     private: bool = False  # the value identifies a person (phone number): redacted in every output
+    label: str = ""  # what a customer reads in a report ("Airplane mode"); the one place for these words
+    words: tuple[str, str] = ("yes", "no")  # a bool's value in words: (true, false), e.g. ("on", "off")
+    masked: bool = False  # identifies the phone (serial number): only its ends are kept when redacted
 
     @property
     def area(self) -> str:
@@ -35,99 +38,125 @@ DND_MODES = ("off", "priority_only", "total_silence", "alarms_only", "miui_silen
 STANDBY_BUCKETS = ("exempted", "active", "working_set", "frequent", "rare", "restricted", "never")
 
 
+ON_OFF = ("on", "off")
+
+
 def _f(name: str, type_: str, description: str, probes: str, unit: str | None = None,
-       values: tuple[str, ...] = (), contract: bool = False, private: bool = False) -> FactSpec:
-    return FactSpec(name, type_, description, tuple(probes.split()), unit, values, contract, private)
+       values: tuple[str, ...] = (), contract: bool = False, private: bool = False, *, label: str,
+       words: tuple[str, str] = ("yes", "no"), masked: bool = False) -> FactSpec:
+    return FactSpec(name, type_, description, tuple(probes.split()), unit, values, contract, private, label,
+                    words, masked)
 
 
 FACTS: tuple[FactSpec, ...] = (
     # android / device
     _f("android.sdk", "int", "Android API level (26 = Android 8.0, 35 = Android 15)", "getprop",
-       contract=True),
-    _f("android.release", "str", "Android version as the phone names it", "getprop", contract=True),
-    _f("android.security_patch", "date", "security patch level", "getprop", contract=True),
+       contract=True, label="Android API level"),
+    _f("android.release", "str", "Android version as the phone names it", "getprop", contract=True,
+       label="Android version"),
+    _f("android.security_patch", "date", "security patch level", "getprop", contract=True, label="Security patch"),
     _f("android.security_patch_age_days", "int", "days between the security patch level and the read",
-       "getprop", unit="days"),
-    _f("device.maker", "str", "manufacturer", "getprop"),
-    _f("device.model", "str", "model name", "getprop"),
+       "getprop", unit="days", label="Security patch age"),
+    _f("device.maker", "str", "manufacturer", "getprop", label="Maker"),
+    _f("device.model", "str", "model name", "getprop", label="Model"),
+    _f("device.serial_number", "str", "the phone's own serial number (ro.serialno), masked in every redacted "
+       "output", "getprop", label="Serial number", masked=True),
     _f("device.uptime_seconds", "int", "time since the phone last restarted", "uptime", unit="s",
-       contract=True),
+       contract=True, label="Time since restart"),
     # sms app
     _f("sms.default_app", "str", "package of the default SMS app (empty: none set)",
-       "role_sms dumpsys_role settings_secure", contract=True),
+       "role_sms dumpsys_role settings_secure", contract=True, label="Default messaging app"),
     _f("sms.default_app_is_stock", "bool",
        "the default SMS app is Google Messages, AOSP Messaging or the maker's own preinstalled app",
-       "role_sms dumpsys_role settings_secure packages_system", contract=True),
+       "role_sms dumpsys_role settings_secure packages_system", contract=True,
+       label="Default messaging app is the phone's own"),
     _f("sms.default_app_enabled", "bool", "the default SMS app is installed, enabled and not stopped",
-       "package"),
+       "package", label="Messaging app enabled"),
     _f("sms.receivers", "list", "other apps (not the default SMS app, not system) allowed to receive or "
-       "read SMS", "sms_permissions packages_system", contract=True),
+       "read SMS", "sms_permissions packages_system", contract=True, label="Other apps that can read texts"),
     # notifications
     _f("notifications.sms_app_allowed", "bool",
        "the default SMS app may post notifications (permission on Android 13+ and not blocked)",
-       "package notification", contract=True),
+       "package notification", contract=True, label="Messaging app notifications", words=("allowed", "blocked")),
     _f("notifications.sms_app_silenced_channels", "list",
-       "the SMS app's notification channels that are blocked or silent", "notification"),
+       "the SMS app's notification channels that are blocked or silent", "notification",
+       label="Silenced message alert categories"),
     _f("notifications.amazon_allowed", "bool",
        "Amazon Shopping may post notifications (every installed Amazon Shopping app)",
-       "package notification", contract=True),
-    _f("notifications.dnd", "bool", "Do Not Disturb is on", "settings_global", contract=True),
-    _f("notifications.dnd_mode", "enum", "Do Not Disturb mode", "settings_global", values=DND_MODES),
+       "package notification", contract=True, label="Amazon Shopping notifications", words=("allowed", "blocked")),
+    _f("notifications.dnd", "bool", "Do Not Disturb is on", "settings_global", contract=True,
+       label="Do Not Disturb", words=ON_OFF),
+    _f("notifications.dnd_mode", "enum", "Do Not Disturb mode", "settings_global", values=DND_MODES,
+       label="Do Not Disturb mode"),
     # radio / network / power
-    _f("radio.airplane_mode", "bool", "airplane mode is on", "settings_global", contract=True),
-    _f("network.mobile_data", "bool", "mobile data is switched on", "settings_global"),
-    _f("network.wifi_connected", "bool", "connected to a Wi-Fi network", "connectivity"),
+    _f("radio.airplane_mode", "bool", "airplane mode is on", "settings_global", contract=True,
+       label="Airplane mode", words=ON_OFF),
+    _f("network.mobile_data", "bool", "mobile data is switched on", "settings_global",
+       label="Mobile data", words=ON_OFF),
+    _f("network.wifi_connected", "bool", "connected to a Wi-Fi network", "connectivity",
+       label="Wi-Fi", words=("connected", "not connected")),
     _f("network.validated", "bool", "the active network has working internet", "connectivity",
-       contract=True),
-    _f("network.data_saver", "bool", "data saver is on", "netpolicy"),
-    _f("power.battery_saver", "bool", "battery saver is on", "settings_global"),
+       contract=True, label="Internet", words=("working", "not working")),
+    _f("network.data_saver", "bool", "data saver is on", "netpolicy", label="Data saver", words=ON_OFF),
+    _f("power.battery_saver", "bool", "battery saver is on", "settings_global", label="Battery saver", words=ON_OFF),
     # time
-    _f("time.auto_time", "bool", "date and time are set automatically", "settings_global", contract=True),
-    _f("time.auto_time_zone", "bool", "time zone is set automatically", "settings_global", contract=True),
+    _f("time.auto_time", "bool", "date and time are set automatically", "settings_global", contract=True,
+       label="Automatic date and time", words=ON_OFF),
+    _f("time.auto_time_zone", "bool", "time zone is set automatically", "settings_global", contract=True,
+       label="Automatic time zone", words=ON_OFF),
     _f("time.drift_seconds", "float", "device clock minus real time: the host's clock at capture, or (from a "
        "bug report) the phone's last network time fix", "date", unit="s",
-       contract=True),
-    _f("time.zone", "str", "time zone id", "getprop"),
+       contract=True, label="Clock off by"),
+    _f("time.zone", "str", "time zone id", "getprop", label="Time zone"),
     # signal / sim (for the SIM that receives SMS)
     _f("signal.service_state", "enum", "cellular service state of the SMS SIM", "telephony_registry",
-       values=SERVICE_STATES, contract=True),
-    _f("signal.level", "int", "signal bars, 0 (none) to 4 (full)", "telephony_registry", contract=True),
-    _f("signal.dbm", "int", "signal strength", "telephony_registry", unit="dBm", contract=True),
-    _f("signal.network_type", "str", "radio technology (LTE, NR, UMTS…)", "telephony_registry getprop"),
-    _f("signal.roaming", "bool", "the SMS SIM is roaming", "telephony_registry", contract=True),
-    _f("signal.operator", "str", "network operator name", "telephony_registry getprop"),
+       values=SERVICE_STATES, contract=True, label="Mobile network service"),
+    _f("signal.level", "int", "signal bars, 0 (none) to 4 (full)", "telephony_registry", contract=True,
+       label="Signal bars (0-4)"),
+    _f("signal.dbm", "int", "signal strength", "telephony_registry", unit="dBm", contract=True,
+       label="Signal strength"),
+    _f("signal.network_type", "str", "radio technology (LTE, NR, UMTS…)", "telephony_registry getprop",
+       label="Network type"),
+    _f("signal.roaming", "bool", "the SMS SIM is roaming", "telephony_registry", contract=True, label="Roaming"),
+    _f("signal.operator", "str", "network operator name", "telephony_registry getprop", label="Network"),
     _f("sim.state", "enum", "state of the SIM that receives SMS", "getprop isub", values=SIM_STATES,
-       contract=True),
+       contract=True, label="SIM"),
     _f("sim.slots", "list", "per-slot details: state, operator, service (one entry per SIM slot)",
-       "getprop isub telephony_registry"),
-    _f("sim.count", "int", "number of SIM slots with a ready SIM", "getprop isub"),
+       "getprop isub telephony_registry", label="SIM slots"),
+    _f("sim.count", "int", "number of SIM slots with a ready SIM", "getprop isub", label="SIMs ready"),
     _f("sim.sms_slot", "int", "slot index (0-based) of the SIM used for SMS", "isub settings_global",
-       contract=True),
+       contract=True, label="SIM slot used for texts (from 0)"),
     _f("sim.phone_number", "str", "the SMS SIM's own number, where the SIM stores it", "isub",
-       private=True),
-    _f("sim.expected_number_given", "bool", "the technician gave the number to expect (--expect-number)", ""),
+       private=True, label="SIM's phone number"),
+    _f("sim.expected_number_given", "bool", "the technician gave the number to expect (--expect-number)", "",
+       label="Number to expect given"),
     _f("sim.number_matches_expected", "bool",
-       "the SMS SIM's number is the one the technician expects (check --expect-number)", "isub"),
+       "the SMS SIM's number is the one the technician expects (check --expect-number)", "isub",
+       label="Number is the one expected"),
     # amazon
     _f("amazon.installed", "bool", "an Amazon Shopping app is installed",
-       "packages_system packages_third_party", contract=True),
-    _f("amazon.packages", "list", "installed Amazon Shopping packages", "packages_third_party packages_system"),
-    _f("amazon.version", "str", "Amazon Shopping version", "package"),
+       "packages_system packages_third_party", contract=True, label="Amazon Shopping installed"),
+    _f("amazon.packages", "list", "installed Amazon Shopping packages", "packages_third_party packages_system",
+       label="Amazon Shopping apps"),
+    _f("amazon.version", "str", "Amazon Shopping version", "package", label="Amazon Shopping version"),
     _f("amazon.days_since_update", "int", "days since Amazon Shopping was last updated", "package",
-       unit="days"),
+       unit="days", label="Since Amazon Shopping's last update"),
     _f("amazon.background_restricted", "bool", "Amazon Shopping is restricted from running in the background",
-       "appops"),
+       "appops", label="Amazon Shopping in the background", words=("restricted", "not restricted")),
     _f("amazon.standby_bucket", "enum", "app standby bucket of Amazon Shopping", "standby",
-       values=STANDBY_BUCKETS),
+       values=STANDBY_BUCKETS, label="Amazon Shopping standby group"),
     # storage
     _f("storage.data_free_bytes", "int", "free space on the data partition", "diskstats", unit="bytes",
-       contract=True),
-    _f("storage.data_free_percent", "float", "free space on the data partition", "diskstats", unit="%"),
+       contract=True, label="Free storage"),
+    _f("storage.data_free_percent", "float", "free space on the data partition", "diskstats", unit="%",
+       label="Free storage share"),
     # security
     _f("security.notification_listeners", "list",
-       "apps allowed to read all notifications (they can read codes)", "settings_secure", contract=True),
+       "apps allowed to read all notifications (they can read codes)", "settings_secure", contract=True,
+       label="Apps that can read all notifications"),
     _f("security.accessibility_services", "list",
-       "enabled accessibility services (they can read the screen)", "settings_secure", contract=True),
+       "enabled accessibility services (they can read the screen)", "settings_secure", contract=True,
+       label="Accessibility services"),
 )
 
 FACTS_BY_NAME: dict[str, FactSpec] = {f.name: f for f in FACTS}

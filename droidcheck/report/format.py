@@ -1,7 +1,9 @@
-"""Fact values as a person reads them: yes/no, 40.0 GiB, 2 d 4 h, -85 dBm."""
+"""Fact values as a person reads them: yes/no, 40.0 GiB, 2 d 4 h, -85 dBm; evidence in words ("Airplane
+mode: on"); times in the shop's local time with its zone."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from droidcheck.facts.registry import FACTS_BY_NAME
@@ -62,7 +64,82 @@ def format_fact(name: str, value: Any) -> str:
 
 
 def evidence_text(evidence: dict[str, Any]) -> str:
+    """Evidence as the technician's detail: fact names and values (``radio.airplane_mode = yes``)."""
     return "; ".join(f"{name} = {format_fact(name, v)}" for name, v in evidence.items())
+
+
+def fact_label(name: str) -> str:
+    """A fact's name as people read it (``Airplane mode``); a name the registry does not know as it is."""
+    spec = FACTS_BY_NAME.get(name)
+    return spec.label if spec is not None and spec.label else name
+
+
+def fact_words(name: str, value: Any) -> str:
+    """A fact's value in words: a bool as the fact's own words (on/off, allowed/blocked), an enum value
+    with spaces (``in_service`` → ``in service``), anything else as :func:`format_fact`."""
+    spec = FACTS_BY_NAME.get(name)
+    if spec is not None and isinstance(value, bool):
+        return spec.words[0] if value else spec.words[1]
+    if spec is not None and spec.values and isinstance(value, str) and value in spec.values:
+        return value.replace("_", " ")
+    return format_fact(name, value)
+
+
+def evidence_words(evidence: dict[str, Any]) -> str:
+    """Evidence as a customer reads it: ``Airplane mode: on; Mobile network service: power off``."""
+    return "; ".join(f"{fact_label(name)}: {fact_words(name, v)}" for name, v in evidence.items())
+
+
+def unknown_words(unknown_facts: dict[str, Any]) -> str:
+    """Why a check's facts could not be read, labelled in words: ``SIM: unknown (the reason)``."""
+    return "; ".join(f"{fact_label(name)}: unknown ({why})" for name, why in unknown_facts.items())
+
+
+def local_zone() -> tzinfo:
+    """The computer's own time zone: the shop's, for a report printed in the shop."""
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+def _zone_name(moment: datetime) -> str:
+    """A short zone name (``CET``, ``GMT``, ``UTC``), else the offset (``UTC+05:30``): Windows names
+    zones in long words ("W. Europe Standard Time") and some zones only have numbers ("+0530")."""
+    name = moment.tzname() or ""
+    if name.isalpha() and 2 <= len(name) <= 5:
+        return name
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 time as droidcheck writes them (``2026-12-02T03:25:30Z``, ``…+00:00``, ``….329Z``), an
+    aware datetime or epoch seconds; ``None`` for anything else (times in a result file are input)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str) and value:
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def local_time(value: Any, zone: tzinfo | None = None, *, seconds: bool = False) -> str:
+    """A time in the one format every printed report uses: the shop's local time and its zone
+    (``2026-12-02 04:25 CET``). A time that cannot be read is shown as it is, or "unknown"."""
+    moment = parse_time(value)
+    if moment is None:
+        return str(value) if value not in (None, "") else "unknown"
+    moment = moment.astimezone(zone or local_zone())
+    return f"{moment:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {_zone_name(moment)}"
 
 
 AREA_TITLES = {"sms-app": "SMS app", "phone-number": "Phone number"}

@@ -7,12 +7,20 @@ and must never become markup. The page is responsive (readable on a phone) and h
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from html import escape
 from typing import Any
 
 from droidcheck.report.format import area_title
-from droidcheck.report.shop import Report, ShopInfo, build_report, check_name, evidence_text
+from droidcheck.report.shop import (
+    NOW_WORDS,
+    Report,
+    ShopInfo,
+    build_report,
+    check_name,
+    evidence_facts,
+    evidence_text,
+)
 
 CSS = """
 *{box-sizing:border-box}
@@ -69,6 +77,20 @@ ul.check li{display:flex;gap:.55rem;margin:0 0 .35rem;break-inside:avoid}
 .box{flex:none;width:.95rem;height:.95rem;border:1.5px solid #333;margin-top:.2rem;border-radius:2px}
 .sign{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem;margin-top:1rem;break-inside:avoid}
 .sign div{border-top:1px solid #333;padding-top:.2rem;margin-top:2.4rem;font-size:.85em;color:#444}
+.conn{margin:-.45rem 0 .5rem}
+td.ev .fn{font-size:.82em;color:#777;font-family:ui-monospace,Consolas,Menlo,monospace;overflow-wrap:anywhere}
+ol.story{list-style:none;padding:0;margin:0}
+ol.story li{border:1px solid #ccc;border-left:5px solid #2e7d32;border-radius:4px;padding:.4rem .7rem;
+ margin:0 0 .5rem;break-inside:avoid}
+ol.story li.not-fixed{border-left-color:#b3261e}
+ol.story p{margin:.1rem 0}
+.k{display:inline-block;min-width:3.6rem;font-weight:700;color:#444}
+table.timeline{width:auto;min-width:60%}
+table.timeline td.after{white-space:nowrap}
+table.timeline td.after,table.timeline th.after{text-align:right}
+.when{display:block;margin-left:3.6rem}
+.s-reached{color:#2e7d32;font-weight:600}.s-not_reached{color:#b3261e;font-weight:600}
+ul.plain{margin:.2rem 0 .4rem;padding-left:1.2rem}
 footer{margin-top:1rem;border-top:1px solid #bbb;padding-top:.35rem;font-size:.78em;color:#555}
 code{font-family:ui-monospace,Consolas,Menlo,monospace;overflow-wrap:anywhere}
 @media (max-width:560px){
@@ -81,6 +103,8 @@ code{font-family:ui-monospace,Consolas,Menlo,monospace;overflow-wrap:anywhere}
  table.all tr{border-bottom:1px solid #e2e2e2;padding:.2rem 0}
  table.all td{border:0;padding:.05rem .2rem}
  .sign{grid-template-columns:1fr}
+ table.timeline{width:100%;min-width:0}
+ .when{margin-left:0}
 }
 @page{size:auto;margin:12mm 12mm 12mm 12mm}
 @media print{
@@ -126,7 +150,7 @@ def _header(r: Report) -> str:
             f'<div class="muted small">{_e(s.shop_details)}</div>' if s.shop_details else "",
             f"<h1>{_e(r.title)}</h1>"]
     right = [f"<div>Printed {_e(r.printed_at)}</div>",
-             f"<div>Phone read {_e(r.captured_at)} (UTC)</div>"]
+             f"<div>Phone read {_e(r.captured_at)}</div>"]
     if s.ticket:
         right.append(f"<div>Ticket <strong>{_e(s.ticket)}</strong></div>")
     if s.technician:
@@ -137,7 +161,39 @@ def _header(r: Report) -> str:
 
 def _identity(r: Report) -> str:
     rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in r.identity)
-    return f'<dl class="id">{rows}</dl>'
+    conn = f'<div class="conn small muted">Connected as {_e(r.connection)}</div>' if r.connection else ""
+    return f'<dl class="id">{rows}</dl>{conn}'
+
+
+def _story(r: Report) -> str:
+    """Found, done, now: each change fix mode made, in plain words (the setting in small print)."""
+    items = []
+    for c in r.changes:
+        fixed = c.applied and c.now_status in ("pass", "skip")
+        done = "Done" if c.applied else "Not done"
+        outcome = "" if c.applied and c.outcome == "done" else f" – {_e(c.outcome)}"
+        detail = " · ".join(x for x in (c.when, f"setting {c.setting}" if c.setting else "") if x)
+        now = ""
+        if c.now_status:
+            now = (f'<p><span class="k">Now</span><strong class="b-{_e(c.now_status)}">'
+                   f"{_e(NOW_WORDS.get(c.now_status, c.now_status))}{':' if c.now else ''}</strong>"
+                   + (f" {_e(c.now)}" if c.now else "") + "</p>")
+        items.append(f'<li class="{"fixed" if fixed else "not-fixed"}">'
+                     f'<p><span class="k">Found</span>{_e(c.found)} '
+                     + (_badge(c.found_status) if c.found_status else "") + "</p>"
+                     f'<p><span class="k">{done}</span>{_e(c.action)}{outcome}'
+                     f'<span class="when small muted">{_e(detail)}</span></p>{now}</li>')
+    return '<h2>What was found and fixed</h2><ol class="story">' + "".join(items) + "</ol>"
+
+
+def _delivery(r: Report) -> str:
+    """The code delivery test: its verdict, then a timeline (stage, what happened, time after the request)."""
+    lines = "".join(f"<li>{_e(line)}</li>" for line in r.delivery)
+    rows = "".join(f'<tr><td>{_e(st.label)}</td><td class="stat s-{_e(st.status)}">{_e(st.words)}</td>'
+                   f'<td class="after">{_e(st.after)}</td></tr>' for st in r.timeline)
+    table = ('<table class="timeline"><thead><tr><th>Stage</th><th>Result</th>'
+             f'<th class="after">After the request</th></tr></thead><tbody>{rows}</tbody></table>') if rows else ""
+    return f'<h2>Code delivery test</h2><ul class="plain">{lines}</ul>{table}'
 
 
 def _cause(c: Any) -> str:
@@ -146,7 +202,7 @@ def _cause(c: Any) -> str:
     parts = [f'<li class="cause s-{_e(status)}"><h3>{c.rank}. {_e(f.get("title", ""))} {_badge(status)}</h3>']
     ev = evidence_text(f)
     if ev:
-        parts.append(f'<p class="small"><strong>Evidence:</strong> <code>{_e(ev)}</code></p>')
+        parts.append(f'<p class="small"><strong>The phone showed:</strong> {_e(ev)}</p>')
     if f.get("explanation"):
         parts.append(f"<p>{_e(f['explanation'])}</p>")
     steps = f.get("fix") or []
@@ -155,12 +211,14 @@ def _cause(c: Any) -> str:
                      + "".join(f"<li>{_e(step)}</li>" for step in steps) + "</ol></div>")
     for x in c.explained:
         parts.append(f'<p class="explained small">Also explained by this: {_e(x.get("title", ""))} '
-                     f'{_badge(str(x.get("status", "")))} <code>{_e(evidence_text(x))}</code></p>')
+                     f'{_badge(str(x.get("status", "")))} ({_e(evidence_text(x))})</p>')
     parts.append("</li>")
     return "".join(parts)
 
 
 def _all_checks(r: Report) -> str:
+    """Every check by area: evidence in words, and the fact names in small print for the technician."""
+    titles = {f.get("rule"): f.get("title") for _, findings in r.areas for f in findings}
     rows = []
     for area, findings in r.areas:
         rows.append(f'<tr class="ah"><th class="area" colspan="3">{_e(area_title(area))}</th></tr>')
@@ -168,9 +226,11 @@ def _all_checks(r: Report) -> str:
             status = str(f.get("status", ""))
             ev = evidence_text(f)
             if f.get("explained_by"):
-                ev += f" (explained by {f['explained_by']})"
+                ev += f" (explained by: {titles.get(f['explained_by']) or f['explained_by']})"
+            names = evidence_facts(f)
+            fn = f'<div class="fn">{_e(names)}</div>' if names else ""
             rows.append(f'<tr class="r-{_e(status)}"><td class="st">{_badge(status)}</td>'
-                        f'<td class="t">{_e(check_name(f))}</td><td class="ev">{_e(ev)}</td></tr>')
+                        f'<td class="t">{_e(check_name(f))}</td><td class="ev">{_e(ev)}{fn}</td></tr>')
     head = ('<thead><tr><th>Result</th><th>Check</th><th>What the phone showed</th></tr></thead>')
     return f'<table class="all">{head}<tbody>{"".join(rows)}</tbody></table>'
 
@@ -188,18 +248,18 @@ def render_report(r: Report) -> str:
         items = "".join(f"<li>{_e(p)}</li>" for p in r.problems[:8])
         body.append('<div class="incomplete"><strong>The read was incomplete, so causes may be missing.'
                     f"</strong><ul>{items}</ul></div>")
-    body.append("<h2>Most likely causes</h2>")
+    # The story first, in the same order as the PDF: what was fixed, whether a code now arrives, then
+    # what is still wrong.
+    if r.changes:
+        body.append(_story(r))
+    if r.delivery or r.timeline:
+        body.append(_delivery(r))
+    body.append("<h2>Most likely causes</h2>" if not r.changes else "<h2>Most likely causes (now)</h2>")
     if r.causes:
         body.append('<ol class="causes">' + "".join(_cause(c) for c in r.causes) + "</ol>")
     else:
         body.append("<p>None found in what was read.</p>" if r.verdict == "incomplete"
                     else "<p>None found on the phone.</p>")
-    if r.delivery:
-        body.append("<h2>Code delivery test</h2><ul class=\"plain\">"
-                    + "".join(f"<li>{_e(line)}</li>" for line in r.delivery) + "</ul>")
-    if r.changes:
-        body.append("<h2>Changes made on this phone</h2><ul class=\"plain\">"
-                    + "".join(f"<li>{_e(line)}</li>" for line in r.changes) + "</ul>")
     body.append("<h2>All checks by area</h2>")
     body.append(_all_checks(r))
     if r.checklist:
@@ -226,6 +286,6 @@ def render_report(r: Report) -> str:
 
 
 def to_html(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: bool = True,
-            printed_at: datetime | None = None) -> str:
+            printed_at: datetime | None = None, zone: tzinfo | None = None) -> str:
     """The report for ``result`` (already redacted, unless the user asked otherwise) as an HTML page."""
-    return render_report(build_report(result, shop, mask=mask, printed_at=printed_at))
+    return render_report(build_report(result, shop, mask=mask, printed_at=printed_at, zone=zone))

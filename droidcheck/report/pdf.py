@@ -13,12 +13,20 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from droidcheck.report.format import area_title
 from droidcheck.report.pdf_fonts import FontFiles, describe_missing, find_font, setup_fonts, warn
-from droidcheck.report.shop import STATUS_LABEL, Report, ShopInfo, build_report, check_name, evidence_text
+from droidcheck.report.shop import (
+    NOW_WORDS,
+    STATUS_LABEL,
+    Report,
+    ShopInfo,
+    build_report,
+    check_name,
+    evidence_text,
+)
 
 _SUBSTITUTES = {
     "→": "->", "←": "<-", "↳": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
@@ -29,6 +37,8 @@ _SUBSTITUTES = {
 COLORS = {"fail": (179, 38, 30), "incomplete": (196, 98, 0),
           "warn": (168, 107, 0), "unknown": (123, 31, 162), "pass": (46, 125, 50),
           "skip": (102, 102, 102), "manual": (21, 101, 192)}
+STAGE_COLORS = {"reached": (46, 125, 50), "not_reached": (179, 38, 30), "not_observable": (102, 102, 102),
+                "unreadable": (168, 107, 0)}
 VERDICT_FILL = {"fail": (253, 232, 232), "warn": (255, 244, 214), "pass": (227, 244, 230),
                 "incomplete": (255, 233, 194)}
 
@@ -107,8 +117,8 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     privacy = ("Phone numbers, IMEI/ICCID and codes are hidden." if r.redacted
                else "NOT REDACTED: may contain phone numbers, IMEI/ICCID or codes.")
     pdf.footer_note = f"droidcheck {r.version} · {privacy}"
-    pdf.set_margins(13, 12, 13)
-    pdf.set_auto_page_break(True, margin=14)
+    pdf.set_margins(13, 10, 13)
+    pdf.set_auto_page_break(True, margin=13)
     pdf.set_title(t(r.title))
     pdf.set_creator(t(f"droidcheck {r.version}"))
     pdf.add_page()
@@ -120,12 +130,23 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         pdf.set_font(family, style, size)
         pdf.set_text_color(*color)
         pdf.set_x(pdf.l_margin + indent)
-        pdf.multi_cell(width - indent, h, t(s), **nl)
+        pdf.multi_cell(width - indent, h, t(s), align="L", **nl)  # justified text stretches the spaces
+
+    def label(indent: float, name: str, s: str, bold: bool = False,
+              color: tuple[int, int, int] = (26, 26, 26)) -> None:
+        """``name`` in bold in a fixed column, then ``s`` wrapping beside it (Found / Done / Now)."""
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.set_font(family, "B", 9)
+        pdf.set_text_color(70, 70, 70)
+        pdf.cell(18, 4.3, t(name))
+        pdf.set_font(family, "B" if bold else "", 9)
+        pdf.set_text_color(*color)
+        pdf.multi_cell(width - indent - 18, 4.3, t(s), align="L", **nl)
 
     def heading(s: str) -> None:
         if pdf.will_page_break(18):
             pdf.add_page()
-        pdf.ln(2)
+        pdf.ln(1.0)
         text(s, 11, "B", 5.5)
         pdf.set_draw_color(180, 180, 180)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
@@ -140,7 +161,7 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         text(s.shop_details, 8, "", 3.8, (85, 85, 85))
     text(r.title, 11, "B", 5.5)
     left_bottom = pdf.get_y()
-    right = [f"Printed {r.printed_at}", f"Phone read {r.captured_at} (UTC)"]
+    right = [f"Printed {r.printed_at}", f"Phone read {r.captured_at}"]
     if s.ticket:
         right.append(f"Ticket {s.ticket}")
     if s.technician:
@@ -168,12 +189,14 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
             pdf.set_xy(x, y)
             pdf.set_font(family, "", 9)
             pdf.set_text_color(85, 85, 85)
-            pdf.cell(26, 4.6, t(k))
+            pdf.cell(26, 4.1, t(k))
             pdf.set_font(family, "B", 9)
             pdf.set_text_color(26, 26, 26)
-            pdf.multi_cell(width / 2 - 27, 4.6, t(v), **nl)
+            pdf.multi_cell(width / 2 - 27, 4.1, t(v), **nl)
             bottoms.append(pdf.get_y())
         pdf.set_y(max(bottoms))
+    if r.connection:
+        text(f"Connected as {r.connection}", 7, "", 3.2, (85, 85, 85))
     pdf.ln(1.5)
 
     # Verdict.
@@ -184,7 +207,7 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     pdf.set_text_color(*color)
     pdf.set_font(family, "B", 10.5)
     verdict = r.verdict_text + (f"  ({r.counts})" if r.counts else "")
-    pdf.multi_cell(width, 7, t(verdict), border=1, fill=True, padding=(0.5, 2.5), **nl)
+    pdf.multi_cell(width, 6.2, t(verdict), border=1, fill=True, padding=(0.6, 2.5), **nl)
     pdf.set_line_width(0.2)
     pdf.ln(1)
     if r.missing:
@@ -197,9 +220,55 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         for p in r.problems[:8]:
             text(f"* {p}", 8.5, "", 4, COLORS["unknown"], indent=3)
 
-    heading("Most likely causes")
-    if not r.causes:
-        text("None found in what was read." if r.verdict == "incomplete" else "None found on the phone.", 9.5)
+    # The story first, in the same order as the HTML: what was fixed, whether a code now arrives, then
+    # what is still wrong.
+    if r.changes:
+        heading("What was found and fixed")
+        for c in r.changes:
+            fixed = c.applied and c.now_status in ("pass", "skip")
+            if pdf.will_page_break(14):
+                pdf.add_page()
+            y0 = pdf.get_y()
+            found = f"  [{STATUS_LABEL.get(c.found_status, c.found_status)}]" if c.found_status else ""
+            label(3, "Found", c.found + found, bold=True)
+            outcome = "" if c.applied and c.outcome == "done" else f" – {c.outcome}"
+            label(3, "Done" if c.applied else "Not done", f"{c.action}{outcome}   ({c.when})")
+            if c.setting:
+                text(f"setting {c.setting}", 7, "", 3.2, (110, 110, 110), indent=21)
+            if c.now_status:
+                now = NOW_WORDS.get(c.now_status, c.now_status) + (f": {c.now}" if c.now else "")
+                label(3, "Now", now, color=COLORS.get(c.now_status, (26, 26, 26)))
+            pdf.set_fill_color(*COLORS["pass" if fixed else "fail"])
+            pdf.rect(pdf.l_margin, y0 + 0.5, 1.2, pdf.get_y() - y0 - 0.5, style="F")
+            pdf.ln(1.2)
+    if r.delivery or r.timeline:
+        heading("Code delivery test")
+        for line in r.delivery:
+            text(line, 8.5, "", 4.0, indent=2)
+        if r.timeline:
+            pdf.ln(0.8)
+            pdf.set_font(family, "", 8)
+            pdf.set_draw_color(220, 220, 220)
+            pdf.set_fill_color(255, 255, 255)
+            with pdf.table(col_widths=(78, 50, 28), width=min(width, 156), line_height=3.4, padding=(0.4, 1),
+                           borders_layout="HORIZONTAL_LINES", text_align=("LEFT", "LEFT", "RIGHT"),
+                           first_row_as_headings=True, align="LEFT",
+                           headings_style=_style(bold=True, color=(85, 85, 85))) as table:
+                table.row([t("Stage"), t("Result"), t("After the request")])
+                for st in r.timeline:
+                    row = table.row()
+                    row.cell(t(st.label))
+                    row.cell(t(st.words), style=_style(bold=st.status in ("reached", "not_reached"),
+                                                        color=STAGE_COLORS.get(st.status)))
+                    row.cell(t(st.after))
+
+    causes_title = "Most likely causes" if not r.changes else "Most likely causes (now)"
+    if not r.causes:  # one line, not a heading over one line
+        pdf.ln(1.0)
+        none = "None found in what was read." if r.verdict == "incomplete" else "None found on the phone."
+        text(f"{causes_title}: {none}", 10, "B", 5.5)
+    else:
+        heading(causes_title)
     for c in r.causes:
         f: dict[str, Any] = c.finding
         status = str(f.get("status", ""))
@@ -209,10 +278,13 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         text(f"{c.rank}. {f.get('title', '')}   [{STATUS_LABEL.get(status, status)}]", 10, "B", 5, indent=3)
         ev = evidence_text(f)
         if ev:
-            text(f"Evidence: {ev}", 7.5, "", 3.6, (70, 70, 70), indent=3)
+            text(f"The phone showed: {ev}", 7.5, "", 3.6, (70, 70, 70), indent=3)
         if f.get("explanation"):
             text(str(f["explanation"]), 9, "", 4.1, indent=3)
-        for i, step in enumerate(f.get("fix") or [], 1):
+        steps = f.get("fix") or []
+        if steps:
+            text("What to do:", 9, "B", 4.3, indent=3)
+        for i, step in enumerate(steps, 1):
             text(f"{i}. {step}", 9, "", 4.1, (21, 70, 140), indent=7)
         for x in c.explained:
             text(f"Also explained by this: {x.get('title', '')} ({evidence_text(x)})", 8, "I", 3.8,
@@ -224,11 +296,12 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         pdf.ln(1.8)
 
     heading("All checks by area")
+    titles = {f.get("rule"): f.get("title") for _, findings in r.areas for f in findings}
     pdf.set_font(family, "", 7.5)
     pdf.set_draw_color(220, 220, 220)
     pdf.set_fill_color(255, 255, 255)  # the table fills rows with the current colour unless told otherwise
-    columns = (20, 66, width - 86)  # "UNKNOWN" in bold fits on one line in Helvetica and DejaVu Sans
-    table_args: dict[str, Any] = dict(col_widths=columns, width=width, line_height=3.5, padding=(0.6, 1),
+    columns = (19, 54, width - 73)  # "UNKNOWN" in bold fits on one line in Helvetica and DejaVu Sans
+    table_args: dict[str, Any] = dict(col_widths=columns, width=width, line_height=2.65, padding=(0.3, 1),
                                       borders_layout="HORIZONTAL_LINES", text_align="LEFT")
     with pdf.table(**table_args, first_row_as_headings=True,
                    headings_style=_style(bold=True, color=(85, 85, 85))) as table:
@@ -245,36 +318,51 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
                 status = str(f.get("status", ""))
                 ev = evidence_text(f)
                 if f.get("explained_by"):
-                    ev += f" (explained by {f['explained_by']})"
+                    ev += f" (explained by: {titles.get(f['explained_by']) or f['explained_by']})"
                 row = table.row()
                 row.cell(t(STATUS_LABEL.get(status, status)),
                          style=_style(bold=status in ("fail", "warn", "unknown"), color=COLORS.get(status)))
                 row.cell(t(check_name(f)))
-                row.cell(t(ev), style=_style(color=(70, 70, 70), size=7))
-
-    for title, lines in (("Code delivery test", r.delivery), ("Changes made on this phone", r.changes)):
-        if lines:
-            heading(title)
-            for line in lines:
-                text(line, 8.5, "", 4.0, indent=2)
+                row.cell(t(ev), style=_style(color=(70, 70, 70), size=6.6))
 
     if r.checklist:
         heading("Checklist (no phone can answer these)")
-        for f in r.checklist:
-            if pdf.will_page_break(9):
+        # Two columns, row by row: nine short items would otherwise fill half a page on their own.
+        gap = 5.0
+        col = (width - gap) / 2
+        def item_height(f: dict[str, Any]) -> float:
+            pdf.set_font(family, "B", 8)
+            title = pdf.multi_cell(col - 5.5, 3.7, t(str(f.get("title", ""))), dry_run=True, output="LINES")
+            pdf.set_font(family, "", 6.8)
+            first = (f.get("fix") or [""])[0]
+            lines = pdf.multi_cell(col - 5.5, 3.0, t(first), dry_run=True, output="LINES") if first else []
+            return len(title) * 3.7 + len(lines) * 3.0
+
+        for i in range(0, len(r.checklist), 2):
+            if pdf.will_page_break(max(item_height(f) for f in r.checklist[i:i + 2]) + 1.2):
                 pdf.add_page()
             y = pdf.get_y()
-            pdf.set_draw_color(40, 40, 40)
-            pdf.rect(pdf.l_margin + 0.5, y + 0.6, 3.4, 3.4)
-            text(str(f.get("title", "")), 9, "B", 4.4, indent=6)
-            first = (f.get("fix") or [""])[0]
-            if first:
-                text(first, 7.5, "", 3.5, (85, 85, 85), indent=6)
-            pdf.ln(0.8)
+            bottoms = []
+            for j, f in enumerate(r.checklist[i:i + 2]):
+                x = pdf.l_margin + j * (col + gap)
+                pdf.set_draw_color(40, 40, 40)
+                pdf.rect(x + 0.5, y + 0.4, 3.0, 3.0)
+                pdf.set_xy(x + 5.5, y)
+                pdf.set_font(family, "B", 8)
+                pdf.set_text_color(26, 26, 26)
+                pdf.multi_cell(col - 5.5, 3.7, t(str(f.get("title", ""))), align="L", **nl)
+                first = (f.get("fix") or [""])[0]
+                if first:
+                    pdf.set_x(x + 5.5)
+                    pdf.set_font(family, "", 6.8)
+                    pdf.set_text_color(85, 85, 85)
+                    pdf.multi_cell(col - 5.5, 3.0, t(first), align="L", **nl)
+                bottoms.append(pdf.get_y())
+            pdf.set_y(max(bottoms) + 0.6)
 
-    if pdf.will_page_break(22):
+    if pdf.will_page_break(10.5):  # room for a signature: the lines and their labels stay together
         pdf.add_page()
-    pdf.ln(12)
+    pdf.ln(5.5)
     y = pdf.get_y()
     pdf.set_draw_color(40, 40, 40)
     half = (width - 10) / 2
@@ -317,6 +405,6 @@ def _style(bold: bool = False, color: tuple[int, int, int] | None = None,
 
 
 def to_pdf(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: bool = True, paper: str = "A4",
-           printed_at: datetime | None = None) -> bytes:
+           printed_at: datetime | None = None, zone: tzinfo | None = None) -> bytes:
     """The report for ``result`` (already redacted, unless the user asked otherwise) as PDF bytes."""
-    return render_pdf(build_report(result, shop, mask=mask, printed_at=printed_at), paper)
+    return render_pdf(build_report(result, shop, mask=mask, printed_at=printed_at, zone=zone), paper)

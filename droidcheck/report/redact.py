@@ -337,23 +337,43 @@ def mask_serial(serial: str) -> str:
     return serial[:2] + "•" * (len(serial) - 4) + serial[-2:]
 
 
+def mask_identifier(value: str) -> str:
+    """The first and last two characters of an identifier (a serial number), the rest as dots: enough to
+    tell phones apart, not enough to name one. Idempotent, so a redacted result redacts to itself."""
+    if len(value) <= 6:
+        return "•" * len(value)
+    return value[:2] + "•" * (len(value) - 4) + value[-2:]
+
+
+def _hidden(name: str, value: Any) -> Any:
+    """A fact value as a redacted output shows it: private ones blanked, identifiers masked."""
+    spec = FACTS_BY_NAME.get(name)
+    if spec is None or value in (None, ""):
+        return value
+    if spec.private:
+        return REDACTED
+    if spec.masked and isinstance(value, str):
+        return mask_identifier(value)
+    return value
+
+
 def redact_result(result: dict[str, Any], regions: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A copy of a result dict with private facts blanked and every string scrubbed. ``regions``: the
-    phone's countries (``phone_regions`` of the snapshot it came from), when known."""
+    """A copy of a result dict with private facts blanked, identifiers masked and every string scrubbed.
+    ``regions``: the phone's countries (``phone_regions`` of the snapshot it came from), when known."""
     out = redact_value(result, regions)
     for name, fact in (out.get("facts") or {}).items():
-        spec = FACTS_BY_NAME.get(name)
-        if spec is not None and spec.private and fact.get("value") not in (None, ""):
-            fact["value"] = REDACTED
+        fact["value"] = _hidden(name, fact.get("value"))
     for finding in out.get("findings") or []:
-        for name in list((finding.get("evidence") or {}).keys()):
-            spec = FACTS_BY_NAME.get(name)
-            if spec is not None and spec.private and finding["evidence"][name] not in (None, ""):
-                finding["evidence"][name] = REDACTED
+        evidence = finding.get("evidence") or {}
+        for name in list(evidence):
+            evidence[name] = _hidden(name, evidence[name])
     out["redacted"] = True
     return out
 
 
+#: getprop lines of serial numbers (``ro.serialno``, ``ro.boot.serialno``, Samsung's ``ril.serialnumber``…).
+_SERIAL_PROP = re.compile(r"^(?P<key>\[[^\]\n]*serial[^\]\n]*\]: \[)(?P<value>[^\]\n]*)\]",
+                          re.MULTILINE | re.IGNORECASE)
 #: Wi-Fi network names: ``extra: "HomeNet"`` (NetworkInfo) and ``SSID: "HomeNet"`` (NetworkCapabilities).
 _SSID = re.compile(r'(?P<label>\bextra: |\bSSID: )"[^"\n]*"')
 #: A notification channel's name and description (``mName=…, mDescription=…``): a messaging app names a
@@ -364,9 +384,12 @@ _CHANNEL_TEXT = re.compile(r"\b(?P<label>mName=|mDescription=)[^,\n]+(?=, m)")
 def redact_output(probe: str, text: str, regions: tuple[str, ...] = ()) -> str:
     """One command's output as it may be saved: numbers, IDs, addresses and codes removed everywhere, and
     per command what names the owner (Wi-Fi network names in ``dumpsys connectivity``, channel names in
-    ``dumpsys notification``). Settings naming the owner never got this far (``collect.plan.drop_private``)."""
+    ``dumpsys notification``) or the phone (serial numbers in ``getprop``, masked). Settings naming the
+    owner never got this far (``collect.plan.drop_private``)."""
     text = redact_text(text, regions)
-    if probe == "connectivity":
+    if probe == "getprop":
+        text = _SERIAL_PROP.sub(lambda m: f"{m.group('key')}{mask_identifier(m.group('value'))}]", text)
+    elif probe == "connectivity":
         text = _SSID.sub(lambda m: f'{m.group("label")}"{REDACTED}"', text)
     elif probe.startswith("notification:"):
         text = _CHANNEL_TEXT.sub(lambda m: m.group("label") + REDACTED, text)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from droidcheck.errors import InputError
-from droidcheck.report.format import findings_by_area
+from droidcheck.report.format import evidence_words, fact_label, findings_by_area, local_time, unknown_words
 
 CONFIG_NAMES = ("droidcheck.toml", "droidcheck.yaml", "droidcheck.yml")
 
@@ -33,13 +34,20 @@ VERDICT_TEXT = {"fail": "Problems found that stop codes arriving or being seen",
                 "warn": "Possible problems found",
                 "pass": "No problem found on the phone: work through the checklist",
                 "incomplete": "Incomplete: not everything was read, so problems may be missing. Read the phone again"}
+#: The verdict of a phone droidcheck has just fixed: the story starts with what was fixed, not "no problem".
+FIXED_TEXT = ("Problem found and fixed: no problem left on the phone. Work through the checklist",
+              "Problems found and fixed: no problem left on the phone. Work through the checklist")
+#: A fixed check's status in the result made after the fix, in words.
+NOW_WORDS = {"pass": "passing", "fail": "still failing", "warn": "still a possible problem",
+             "unknown": "could not be checked again", "skip": "no longer applies", "manual": "check by hand"}
+TRANSPORT_WORDS = {"usb": "USB", "wifi/tcp": "the network (Wi-Fi adb)", "emulator": "emulator"}
 
 
 def missing_lines(result: dict[str, Any]) -> list[str]:
     """The important checks that could not be made (``verdict.missing``), one plain line each."""
     lines = []
     for m in (result.get("verdict") or {}).get("missing") or []:
-        why = "; ".join(f"{k}: {v}" for k, v in (m.get("unknown_facts") or {}).items())
+        why = "; ".join(f"{fact_label(k)}: {v}" for k, v in (m.get("unknown_facts") or {}).items())
         lines.append(f"Not read: {m.get('title') or m.get('rule')}" + (f" ({why})" if why else ""))
     return lines
 
@@ -109,12 +117,17 @@ def result_digest(result: dict[str, Any]) -> str:
 
 
 def evidence_text(finding: dict[str, Any]) -> str:
-    """One line of evidence; for unknown checks, why the facts could not be read."""
+    """One line of evidence in words ("Airplane mode: on"); for unknown checks, why the facts could not
+    be read."""
     if finding.get("status") == "unknown" and finding.get("unknown_facts"):
-        return "; ".join(f"{k}: {v}" for k, v in finding["unknown_facts"].items())
-    from droidcheck.report.format import evidence_text as _plain
+        return unknown_words(finding["unknown_facts"])
+    return evidence_words(finding.get("evidence") or {})
 
-    return _plain(finding.get("evidence") or {})
+
+def evidence_facts(finding: dict[str, Any]) -> str:
+    """The fact names behind a check's evidence, for the technician (``radio.airplane_mode``)."""
+    names = finding.get("unknown_facts") if finding.get("status") == "unknown" else None
+    return ", ".join(names or finding.get("evidence") or {})
 
 
 def check_name(finding: dict[str, Any]) -> str:
@@ -129,6 +142,31 @@ class Cause:
     rank: int
     finding: dict[str, Any]
     explained: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    """One change fix mode made (or tried), as the story a customer reads: found, done, now."""
+
+    found: str  # the problem the fix was for ("Airplane mode is on")
+    found_status: str  # its status when found: fail, warn…
+    action: str  # what droidcheck did, in plain words, no closing full stop
+    outcome: str  # "done", "declined", "failed on the phone: …", "screen opened; …"
+    applied: bool
+    when: str  # the shop's local time
+    now_status: str  # the check's status in this result ("" if it is not in it)
+    now: str  # what the phone shows now, in words
+    setting: str  # the technician's detail: "airplane_mode_on: 1 → 0"
+
+
+@dataclass
+class Stage:
+    """One row of the code delivery timeline: stage, what happened, when after the request."""
+
+    label: str
+    status: str  # reached, not_reached, not_observable, unreadable, waiting
+    words: str  # the status as people read it
+    after: str  # "+0.7 s" for a reached stage, else ""
 
 
 @dataclass
@@ -151,40 +189,90 @@ class Report:
     digest: str
     redacted: bool
     version: str
-    changes: list[str] = field(default_factory=list)  # one plain line per change fix mode made
-    delivery: list[str] = field(default_factory=list)  # the watch result, as plain lines
+    changes: list[Change] = field(default_factory=list)  # what fix mode changed: the story, told first
+    delivery: list[str] = field(default_factory=list)  # the watch result's summary and notes, plain lines
+    timeline: list[Stage] = field(default_factory=list)  # the watch result, stage by stage
     missing: list[str] = field(default_factory=list)  # important checks not made: "Not read: …"
+    connection: str = ""  # how the technician's computer reached the phone (adb serial, transport)
 
 
-def change_lines(result: dict[str, Any]) -> list[str]:
-    """Fix mode's changes (``result["changes"]``) as lines a customer can read: what, before → after."""
-    lines = []
-    for c in result.get("changes") or []:
-        what = str(c.get("summary") or c.get("fix") or "change")
-        before = "; ".join(f"{k} {v}" for k, v in (c.get("before") or {}).items())
-        after = "; ".join(f"{k} {v}" for k, v in (c.get("after") or {}).items())
-        if c.get("applied"):
-            state = f"done ({before} → {after})" if before or after else "done"
-        else:
-            state = str(c.get("why") or "not applied")
-        when = str(c.get("time") or "")[:16].replace("T", " ")
-        lines.append(f"{when} {what}: {state}".strip())
-    return lines
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else nothing: a saved result or watch file is input and may be edited."""
+    return value if isinstance(value, list) else []
 
 
-def delivery_lines(result: dict[str, Any]) -> list[str]:
-    """A watch result (``result["watch"]``): where the requested code got to, stage by stage."""
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _setting_change(c: dict[str, Any]) -> str:
+    """What a change did to the phone's settings, for the technician: ``airplane_mode_on: 1 → 0``."""
+    before, after = c.get("before") or {}, c.get("after") or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return ""
+    parts = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = " ".join(str(before.get(key, "?")).split()), " ".join(str(after.get(key, "?")).split())
+        parts.append(f"{key}: {old[:40]} → {new[:40]}" if old != new else f"{key}: {old[:40]}")
+    return "; ".join(parts)
+
+
+def changes_of(result: dict[str, Any], zone: tzinfo | None = None) -> list[Change]:
+    """Fix mode's changes (``result["changes"]``) as the story a customer reads: the problem found, what
+    was done and when, and what the same check says now (this result was made after the changes)."""
+    by_rule = {str(f.get("rule")): f for f in _list(result.get("findings")) if isinstance(f, dict)}
+    story = []
+    for c in _list(result.get("changes")):
+        if not isinstance(c, dict):
+            continue
+        fixed = [f for f in _list(c.get("findings")) if isinstance(f, dict)]
+        rule = str(fixed[0].get("rule")) if fixed else None
+        now = by_rule.get(rule) or {} if rule else {}
+        found = str(now.get("title") or rule or c.get("fix") or "a problem")
+        applied = bool(c.get("applied"))
+        story.append(Change(
+            found=found.rstrip(". "), found_status=str(fixed[0].get("status") or "") if fixed else "",
+            action=str(c.get("summary") or c.get("fix") or "change").strip().rstrip("."),
+            outcome=str(c.get("why") or ("done" if applied else "not applied")), applied=applied,
+            when=local_time(c.get("time"), zone), now_status=str(now.get("status") or ""),
+            now=evidence_text(now) if now else "", setting=_setting_change(c)))
+    return story
+
+
+_STAGE_WORDS = {"reached": "reached", "not_reached": "not reached", "not_observable": "cannot be seen on this phone",
+                "unreadable": "could not be read", "waiting": "still waiting"}
+
+
+def timeline_of(result: dict[str, Any]) -> list[Stage]:
+    """A watch result's stages as timeline rows, in the order the watch lists them."""
     watch = result.get("watch")
     if not isinstance(watch, dict):
         return []
-    verdict = watch.get("verdict") or {}
-    lines = [str(verdict.get("summary") or "")] if verdict.get("summary") else []
-    lines += [str(note) for note in verdict.get("notes") or [] if note]  # why: DND on, block inferred…
-    for stage in watch.get("stages") or []:
-        status = str(stage.get("status", "")).replace("_", " ")
+    rows = []
+    for stage in _list(watch.get("stages")):
+        if not isinstance(stage, dict):
+            continue
+        status = str(stage.get("status", ""))
         after = stage.get("after_s")
-        when = f" after {after:.0f} s" if isinstance(after, int | float) and status == "reached" else ""
-        lines.append(f"{stage.get('label') or stage.get('id')}: {status}{when}")
+        reached = (status == "reached" and isinstance(after, int | float) and not isinstance(after, bool)
+                   and math.isfinite(after))
+        rows.append(Stage(str(stage.get("label") or stage.get("id") or ""), status,
+                          _STAGE_WORDS.get(status, status.replace("_", " ")),
+                          f"+{after:.1f} s" if reached else ""))
+    return rows
+
+
+def delivery_summary(result: dict[str, Any], zone: tzinfo | None = None) -> list[str]:
+    """A watch result's verdict, notes (why: DND on, block inferred…), when it started and the sender."""
+    watch = result.get("watch")
+    if not isinstance(watch, dict):
+        return []
+    verdict = _dict(watch.get("verdict"))
+    lines = [str(verdict.get("summary") or "")] if verdict.get("summary") else []
+    lines += [str(note) for note in _list(verdict.get("notes")) if note]
+    if watch.get("started_at"):
+        lines.append(f"Code requested at {local_time(watch['started_at'], zone)}; times below are after the "
+                     "request.")
     if watch.get("sender"):
         lines.append(f"Sender: {watch['sender']}")
     return lines
@@ -204,21 +292,46 @@ def _operators(result: dict[str, Any]) -> str:
     return " / ".join(dict.fromkeys(names))
 
 
-def build_report(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: bool = True,
-                 printed_at: datetime | None = None) -> Report:
-    """The report for ``result``. ``mask`` hides the middle of the serial (not part of ``redact_result``,
-    because the serial is needed to tell phones apart in JSON; on paper, which leaves the shop, it is not)."""
+def _serial_number(result: dict[str, Any], mask: bool) -> str:
+    """The phone's own serial number (the ``device.serial_number`` fact), masked unless asked. A result
+    from before that fact: a USB phone's adb serial is its serial number; a network one's is an address."""
+    from droidcheck.report.redact import mask_identifier
+
+    fact = _dict(result.get("facts")).get("device.serial_number")
+    d = _dict(result.get("device"))
+    if isinstance(fact, dict):
+        value = str(fact.get("value") or "") if fact.get("status") == "ok" else ""
+    else:
+        value = str(d.get("serial") or "") if d.get("transport") == "usb" else ""
+    if not value:
+        return "not read"
+    return mask_identifier(value) if mask else value
+
+
+def _connection(d: dict[str, Any], mask: bool) -> str:
+    """How the phone was reached, for the technician: its adb serial and the transport."""
     from droidcheck.report.redact import mask_serial
 
+    serial = str(d.get("serial") or "")
+    if not serial:
+        return ""
+    how = TRANSPORT_WORDS.get(str(d.get("transport") or ""), "")
+    return f"{mask_serial(serial) if mask else serial}" + (f" over {how}" if how else "")
+
+
+def build_report(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: bool = True,
+                 printed_at: datetime | None = None, zone: tzinfo | None = None) -> Report:
+    """The report for ``result``. ``mask`` hides the middle of the serial number and the adb serial (not
+    part of ``redact_result`` for the adb serial, which tells phones apart in JSON; on paper, which leaves
+    the shop, it is hidden). Times are in ``zone``, the computer's own zone unless given."""
     d = result.get("device") or {}
     name = " ".join(str(x) for x in (d.get("maker"), d.get("model")) if x) or "unknown phone"
     android = f"Android {d['android_release']}" if d.get("android_release") else "unknown"
     if d.get("sdk"):
         android += f" (API {d['sdk']})"
-    serial = str(d.get("serial") or "")
     identity = [("Phone", name), ("Android", android),
                 ("Security patch", str(d.get("security_patch") or "unknown")),
-                ("Serial", (mask_serial(serial) if mask else serial) or "unknown")]
+                ("Serial number", _serial_number(result, mask))]
     operators = _operators(result)
     if operators:
         identity.append(("Network", operators))
@@ -239,16 +352,22 @@ def build_report(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: 
     counts = ", ".join(f"{tally[s]} {STATUS_LABEL[s].lower()}" for s in ("fail", "warn", "unknown", "pass")
                        if tally.get(s))
     verdict = str((result.get("verdict") or {}).get("status") or "unknown")
+    changes = changes_of(result, zone)
+    fixed = [c for c in changes if c.applied and c.now_status in ("pass", "skip")]
+    verdict_text = VERDICT_TEXT.get(verdict, verdict)
+    if verdict == "pass" and fixed:
+        verdict_text = FIXED_TEXT[len(fixed) > 1]
     return Report(
         shop=shop or ShopInfo(), title="SMS code check report",
-        printed_at=(printed_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z").strip(),
-        captured_at=str(result.get("captured_at") or "unknown"), identity=identity, verdict=verdict,
-        verdict_text=VERDICT_TEXT.get(verdict, verdict), counts=counts,
+        printed_at=local_time(printed_at or datetime.now().astimezone(), zone),
+        captured_at=local_time(result.get("captured_at"), zone), identity=identity, verdict=verdict,
+        verdict_text=verdict_text, counts=counts,
         complete=bool(result.get("complete", True)), problems=[str(p) for p in result.get("problems") or []],
         causes=causes, areas=areas, checklist=[f for f in findings if f.get("status") == "manual"],
         digest=result_digest(result), redacted=bool(result.get("redacted")),
         version=str(result.get("droidcheck_version") or ""),
-        changes=change_lines(result), delivery=delivery_lines(result), missing=missing_lines(result),
+        changes=changes, delivery=delivery_summary(result, zone), timeline=timeline_of(result),
+        missing=missing_lines(result), connection=_connection(d, mask),
     )
 
 

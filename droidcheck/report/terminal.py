@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from droidcheck.report.format import area_title, evidence_text, findings_by_area
+from droidcheck.report.format import area_title, evidence_text, evidence_words, findings_by_area
 from droidcheck.report.safe_text import clean, clean_tree
 
 STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yellow"),
@@ -40,8 +40,9 @@ def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> 
     head = Text.assemble((f"{n}. ", "bold"), (f["title"], "bold"), "  ", (label, style),
                          (f"  [{f['severity']}]", "dim"))
     lines: list[Any] = [head]
-    if f.get("evidence"):
-        lines.append(Padding(Text("Evidence: ", style="dim") + Text(_evidence(f)), (0, 0, 0, 3)))
+    if f.get("evidence"):  # in the printed reports' words; the fact names (for rules) after, dimmed
+        words = Text(evidence_words(f["evidence"])) + Text(f"  ({', '.join(f['evidence'])})", style="dim")
+        lines.append(Padding(Text("Evidence: ", style="dim") + words, (0, 0, 0, 3)))
     lines.append(Padding(Text(f["explanation"]), (0, 0, 0, 3)))
     for i, step in enumerate(f["fix"], 1):
         lines.append(Padding(Text(f"→ {i}. {step}", style="cyan"), (0, 0, 0, 3)))

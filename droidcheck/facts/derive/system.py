@@ -2,7 +2,8 @@
 
 Sources and the AOSP code that prints them:
 
-* ``getprop`` — ``ro.build.version.*``, ``ro.product.*``, ``persist.sys.timezone`` (parsers.getprop).
+* ``getprop`` — ``ro.build.version.*``, ``ro.product.*``, ``ro.serialno``, ``persist.sys.timezone``
+  (parsers.getprop).
 * ``settings list global|secure`` — SettingsProvider ``SettingsService`` (parsers.settings). How an
   absent or ``null`` value is read follows the code that consumes the setting:
 
@@ -122,7 +123,8 @@ def _parse_day(raw: str | None) -> date | None:
 def _device(ctx: DeriveContext) -> list[Fact]:
     if ctx.props is None:
         reason = ctx.missing("getprop")
-        return [unknown("device.maker", reason), unknown("device.model", reason)]
+        return [unknown("device.maker", reason), unknown("device.model", reason),
+                unknown("device.serial_number", reason)]
     # Android 10+ derives ro.product.<x> from the partition-specific ro.product.<partition>.<x>; older
     # or odd builds may only have the partition ones.
     maker = _prop(ctx, "ro.product.manufacturer", "ro.product.vendor.manufacturer",
@@ -130,7 +132,13 @@ def _device(ctx: DeriveContext) -> list[Fact]:
     model = _prop(ctx, "ro.product.model", "ro.product.vendor.model", "ro.product.odm.model",
                   "ro.product.system.model")
     market = _prop(ctx, "ro.product.marketname", "ro.product.vendor.marketname")
+    # The phone's own serial number (what is printed on its box and what a USB adb serial usually is); over
+    # Wi-Fi adb the adb serial is an address instead. ro.serialno is the Android 2.3+ property; some
+    # builds only keep the bootloader's ro.boot.serialno.
+    serial = _prop(ctx, "ro.serialno", "ro.boot.serialno")
     return [
+        known("device.serial_number", serial) if serial
+        else unknown("device.serial_number", "ro.serialno is not set"),
         known("device.maker", maker) if maker
         else unknown("device.maker", "ro.product.manufacturer is not set"),
         known("device.model", model, note=f"sold as {market}" if market and market != model else None)
