@@ -51,6 +51,10 @@ def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:P
     if undo is not None:
         _undo(undo, adb, serial, log, yes)
         return
+    if output is not None:
+        from droidcheck.outfile import check_writable_file
+
+        check_writable_file(output, "the re-check result")
     from droidcheck.inspection import connect, load_rules
 
     rule_set = load_rules(rules, only_rules)
@@ -84,13 +88,10 @@ def _wait_for_customer() -> None:
 def _write_json(result: dict[str, Any], path: Path) -> None:
     import json
 
-    from droidcheck.errors import InputError
+    from droidcheck.outfile import write_atomic
     from droidcheck.report.redact import redact_result
 
-    try:
-        path.write_text(json.dumps(redact_result(result), indent=2, ensure_ascii=False), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_atomic(path, json.dumps(redact_result(result), indent=2, ensure_ascii=False), "the re-check result")
     print(f"wrote {path}", file=sys.stderr)
 
 

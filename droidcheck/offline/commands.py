@@ -35,6 +35,10 @@ def recheck(directory: Annotated[Path, typer.Argument(help="Folder (searched rec
 
     if not directory.exists():
         raise InputError(f"{directory} does not exist")
+    if output is not None:
+        from droidcheck.outfile import check_writable_folder
+
+        check_writable_folder(output, "the results")
     rule_set = load_rules(extra_dirs=rules, only_dirs=only_rules)
     run = run_recheck(directory, rule_set)
     if not run.items:
@@ -49,7 +53,11 @@ def recheck(directory: Annotated[Path, typer.Argument(help="Folder (searched rec
     else:
         _print_table(rows, run.items)
     if output is not None:
-        written = write_results(run, output, redact=not no_redact)
+        try:
+            written = write_results(run, output, redact=not no_redact)
+        except OSError as exc:
+            raise InputError(f"cannot write the results into {output}: {exc.strerror or exc}",
+                             "Give -o a folder you can write to.") from None
         print(f"wrote {len(written)} result(s) to {output}")
     raise typer.Exit(run.exit_code)
 
