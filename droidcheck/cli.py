@@ -444,14 +444,11 @@ def facts(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
                            "description": f.description, "probes": list(f.probes), "contract": f.contract,
                            "private": f.private} for f in FACTS], indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from droidcheck.report.tables import print_identifier_table
 
-    table = Table("fact", "type", "unit", "description", "read from")
-    for f in FACTS:
-        typ = f"enum: {'|'.join(f.values)}" if f.values else f.type
-        table.add_row(f.name + (" *" if f.contract else ""), typ, f.unit or "", f.description, " ".join(f.probes))
-    Console().print(table)
+    rows = [(f.name + (" *" if f.contract else ""), f"enum: {' | '.join(f.values)}" if f.values else f.type,
+             f.unit or "", f.description, " ".join(f.probes)) for f in FACTS]
+    print_identifier_table(("fact", "type", "unit", "description", "read from"), rows)
     print("* part of the public JSON contract")
 
 
@@ -475,15 +472,12 @@ def plan(markdown: Annotated[bool, typer.Option("--markdown", help="Print as a M
 @_guard
 def rules_list(rules: RulesOpt = None, only_rules: OnlyRulesOpt = None) -> None:
     """List the rules in use."""
-    from rich.console import Console
-    from rich.table import Table
-
     from droidcheck.report.safe_text import safe
+    from droidcheck.report.tables import print_identifier_table
 
-    table = Table("id", "area", "severity", "title", "article section")
-    for r in sorted(_load_rules(rules, only_rules), key=lambda r: (r.area, r.id)):  # rule files are user files
-        table.add_row(*map(safe, (r.id, r.area, "manual" if r.manual else r.severity, r.title, ", ".join(r.cause))))
-    Console().print(table)
+    rows = [list(map(safe, (r.id, r.area, "manual" if r.manual else r.severity, r.title, ", ".join(r.cause))))
+            for r in sorted(_load_rules(rules, only_rules), key=lambda r: (r.area, r.id))]  # user files
+    print_identifier_table(("id", "area", "severity", "title", "article section"), rows)
 
 
 @rules_app.command("validate")
@@ -636,16 +630,18 @@ def history(db: DbOpt = None, limit: Annotated[int, typer.Option("--limit", help
 
         print(json.dumps(runs, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
     from droidcheck.report.safe_text import safe
+    from droidcheck.report.tables import print_identifier_table
 
-    table = Table("run", "started", "finished", "devices", "passed", "failed", "incomplete", "not ready", "exit")
-    for r in runs:  # the database is a file anyone could have edited: its text is shown, never interpreted
-        table.add_row(*(safe(r[k] if r[k] is not None else "") for k in (
-            "id", "started", "finished", "total", "passed", "failed", "incomplete", "not_ready", "exit_code")))
-    Console().print(table if runs else "no fleet runs recorded yet")
+    if not runs:
+        print("no fleet runs recorded yet")
+        return
+    # the database is a file anyone could have edited: its text is shown, never interpreted
+    rows = [[safe(r[k] if r[k] is not None else "") for k in (
+        "id", "started", "finished", "total", "passed", "failed", "incomplete", "not_ready", "exit_code")]
+        for r in runs]
+    print_identifier_table(("run", "started", "finished", "devices", "passed", "failed", "incomplete",
+                            "not ready", "exit"), rows)
 
 
 @app.command()

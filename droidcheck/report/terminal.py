@@ -103,9 +103,14 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
     manual = [f for f in result["findings"] if f["status"] == "manual"]
     if manual:
         console.print(Text("\nChecklist (no phone can answer these)", style="bold underline"))
-        for f in manual:
-            console.print(Text(f"  ☐ {f['title']}", style="cyan"))
-            console.print(Text(f"      {f['fix'][0]}", style="dim"))
+        for f in manual:  # a long title or step wraps under its own first word, not back to column 0
+            item = Table.grid(padding=(0, 1))
+            item.add_column(no_wrap=True)
+            item.add_column()
+            item.add_row(Text("☐", style="cyan"), Text(f["title"], style="cyan"))
+            console.print(Padding(item, (0, 0, 0, 2)))
+            if f["fix"]:
+                console.print(Padding(Text(f["fix"][0], style="dim"), (0, 0, 0, 6)))
     t = result.get("timing", {})
     unknown_n = sum(1 for x in result["facts"].values() if x["status"] != "ok")
     console.print(Text(
