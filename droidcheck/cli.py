@@ -793,9 +793,19 @@ def _safe_text_streams() -> None:
             pass
 
 
+def _notice(message: str) -> None:
+    """Library notices (droidcheck/notices.py) go to stderr, so they never mix with JSON on stdout."""
+    from droidcheck.report.safe_text import clean
+
+    print(f"note: {clean(message)}", file=sys.stderr)
+
+
 def main() -> None:
     _safe_text_streams()
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")  # for the adb and simulator processes we start
+    from droidcheck.notices import set_sink
+
+    set_sink(_notice)
     try:
         app()
     except BrokenPipeError:  # a command outside the guard (plan, rules causes) or the final flush
