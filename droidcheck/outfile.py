@@ -15,7 +15,7 @@ from pathlib import Path
 
 from droidcheck.errors import InputError
 
-_HINT = "Give -o a file in a folder that exists and that you can write to."
+_HINT = "Give a file in a folder that exists and that you can write to."
 
 
 def _reason(exc: OSError) -> str:
