@@ -600,12 +600,18 @@ def fleet(inventory: Annotated[Path | None, typer.Option("--inventory", help="La
                        options=FleetOptions(jobs=jobs, per_server=per_server, deadline_s=deadline, workers=workers,
                                             redact=not no_redact))
     outcome = run_fleet(req, make_progress(fmt == "terminal"))
-    if fmt == "json":
-        import json
+    if fmt in ("json", "junit"):
+        from droidcheck.fleet.summary import summary_file_lines
+        from droidcheck.report.safe_text import clean
 
-        print(json.dumps(outcome.summary, indent=2, ensure_ascii=False))
-    elif fmt == "junit":
-        sys.stdout.write((outcome.run_dir / "junit.xml").read_text(encoding="utf-8"))
+        if fmt == "json":
+            import json
+
+            print(json.dumps(outcome.summary, indent=2, ensure_ascii=False))
+        else:
+            sys.stdout.write((outcome.run_dir / "junit.xml").read_text(encoding="utf-8"))
+        print(clean(f"results in {outcome.run_dir}:"), *map(clean, summary_file_lines(outcome.run_dir)),
+              sep="\n", file=sys.stderr)  # stdout holds the document alone
     else:
         from droidcheck.fleet.summary import render_summary
 

@@ -296,3 +296,18 @@ def test_phone_commands_into_a_closed_pipe(adb_server, sim_phone, tmp_path):
         assert code == EXIT_PIPE_CLOSED, (args, code, stderr)
         assert "BrokenPipe" not in stderr and "Exception ignored" not in stderr, (args, stderr)
     assert (tmp_path / "r2" / "summary.json").exists(), "a closed pipe must not cost the fleet run its files"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("fmt", ["terminal", "json"])
+def test_fleet_ends_by_naming_its_summary_files(adb_server, sim_phone, tmp_path, fmt):
+    sim_phone("pixel8-a14-healthy")
+    run = tmp_path / "run"
+    proc = run_cli("fleet", "--adb", adb_server.address, "--out", str(run), "--no-history", "-f", fmt)
+    assert proc.returncode in (0, 1, 3), proc.stderr
+    where = proc.stdout if fmt == "terminal" else proc.stderr
+    for name in ("report.html", "summary.json", "junit.xml", "results.jsonl"):
+        assert str(run / name) in where, where
+        assert (run / name).exists()
+    if fmt == "json":
+        assert json.loads(proc.stdout)["counts"]["total"] >= 1, "stdout stays one JSON document"
