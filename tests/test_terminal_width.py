@@ -103,3 +103,23 @@ def test_checklist_continuation_lines_are_indented():
     assert len(block) >= 4, "the title and the step should each need more than one line at 60 columns"
     assert all(line.startswith("    ") and line[4] != " " for line in block[1:2]), block  # under the title
     assert all(line.startswith("      ") for line in block[2:]), block  # the step, and its continuations
+
+
+def test_fix_steps_wrap_under_their_own_text():
+    from rich.console import Console
+
+    from droidcheck.report.terminal import render
+
+    finding = {"rule": "airplane-mode-on", "status": "fail", "severity": "critical", "area": "network",
+               "title": "Airplane mode is on", "cause": [], "explanation": "Radio off.",
+               "fix": ["Swipe down from the top of the screen and tap the airplane icon to turn airplane mode off "
+                       "then wait for the signal bars."], "evidence": {}}
+    result = {"device": {"serial": "X", "model": "M", "maker": "m", "android_release": "14", "sdk": 34},
+              "findings": [finding], "verdict": {"status": "fail", "likely_causes": ["airplane-mode-on"],
+                                                 "missing": []},
+              "facts": {}, "complete": True, "problems": [], "timing": {"read_s": 0.1}}
+    console = Console(width=60, record=True, color_system=None)
+    render(result, console)
+    lines = console.export_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("   → 1. Swipe"))
+    assert lines[first + 1].startswith("        ") and lines[first + 1][8] != " ", lines[first:first + 3]

@@ -35,6 +35,15 @@ def _device_line(result: dict[str, Any]) -> str:
     return clean(f"{name} · {android}{patch} · serial {d.get('serial') or '?'}")  # one line, whatever the phone says
 
 
+def _hanging(mark: Text, body: Text) -> Table:
+    """``mark body`` with the body's continuation lines under its first word (a hanging indent)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(mark, body)
+    return grid
+
+
 def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> Group:
     label, style = STATUS_STYLE[f["status"]]
     head = Text.assemble((f"{n}. ", "bold"), (f["title"], "bold"), "  ", (label, style),
@@ -43,8 +52,8 @@ def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> 
     if f.get("evidence"):
         lines.append(Padding(Text("Evidence: ", style="dim") + Text(_evidence(f)), (0, 0, 0, 3)))
     lines.append(Padding(Text(f["explanation"]), (0, 0, 0, 3)))
-    for i, step in enumerate(f["fix"], 1):
-        lines.append(Padding(Text(f"→ {i}. {step}", style="cyan"), (0, 0, 0, 3)))
+    for i, step in enumerate(f["fix"], 1):  # a long step wraps under its own text, not under the arrow
+        lines.append(Padding(_hanging(Text(f"→ {i}.", style="cyan"), Text(step, style="cyan")), (0, 0, 0, 3)))
     for e in explained:
         lines.append(Padding(Text(f"↳ also explains: {e['title']} ({_evidence(e)})", style="dim"), (0, 0, 0, 3)))
     return Group(*lines, Text(""))
@@ -104,11 +113,7 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
     if manual:
         console.print(Text("\nChecklist (no phone can answer these)", style="bold underline"))
         for f in manual:  # a long title or step wraps under its own first word, not back to column 0
-            item = Table.grid(padding=(0, 1))
-            item.add_column(no_wrap=True)
-            item.add_column()
-            item.add_row(Text("☐", style="cyan"), Text(f["title"], style="cyan"))
-            console.print(Padding(item, (0, 0, 0, 2)))
+            console.print(Padding(_hanging(Text("☐", style="cyan"), Text(f["title"], style="cyan")), (0, 0, 0, 2)))
             if f["fix"]:
                 console.print(Padding(Text(f["fix"][0], style="dim"), (0, 0, 0, 6)))
     t = result.get("timing", {})
