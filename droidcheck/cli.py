@@ -65,6 +65,8 @@ def _guard(fn):
         except DroidcheckError as exc:
             _err(exc.message, exc.hint, exc.details)
             raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            _pipe_closed()
         except KeyboardInterrupt:
             _err("interrupted")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
@@ -78,16 +80,37 @@ def _guard(fn):
     return wrapper
 
 
-@app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
-          version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False) -> None:
-    global _DEBUG
-    _DEBUG = debug
-    if version:
+#: Exit code when the reader of our output went away (``droidcheck facts | head``): 1, as the Python
+#: documentation does it and as click and rich (which handle the pipe in some commands) already exit.
+EXIT_PIPE_CLOSED = 1
+
+
+def _pipe_closed() -> None:
+    """The reader closed the pipe: stop quietly, as the Python documentation prescribes (point stdout at
+    devnull so the flush at exit does not fail again), with no error message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout has no file descriptor (embedded use): nothing left to flush
+        pass
+    raise typer.Exit(EXIT_PIPE_CLOSED)
+
+
+def _print_version(value: bool) -> None:
+    """``--version``: eager, so it answers before click asks for a command."""
+    if value:
         from droidcheck import __version__
 
         print(f"droidcheck {__version__}")
         raise typer.Exit(ExitCode.OK)
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+          version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                                callback=_print_version)] = False) -> None:
+    global _DEBUG
+    _DEBUG = debug
 
 
 # -- devices ---------------------------------------------------------------------------------------
@@ -155,12 +178,15 @@ def snapshot(output: Annotated[Path, typer.Option("-o", "--output", help="File t
              no_redact: Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, IMEI/ICCID and "
                                                      "code-like numbers in the saved outputs.")] = False) -> None:
     """Read a phone and save the raw command outputs (to check later, or to send to support)."""
+    from droidcheck.outfile import check_writable_file, write_atomic
+
+    check_writable_file(output, "the snapshot")
     snap = _read(adb, serial)
     if not no_redact:
         from droidcheck.report.redact import redact_snapshot
 
         snap = redact_snapshot(snap)
-    snap.save(output)
+    write_atomic(output, snap.to_json(), "the snapshot")
     from droidcheck.report.safe_text import clean
 
     state = "complete" if snap.meta.complete else "INCOMPLETE: " + clean("; ".join(snap.meta.problems[:3]))
@@ -185,9 +211,26 @@ def load_input(path: Path):
 
 def _emit(text: str, output: Path | None) -> None:
     if output:
-        output.write_text(text, encoding="utf-8")
+        from droidcheck.outfile import write_atomic
+
+        write_atomic(output, text)
+        print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _terminal_text(result: dict[str, Any]) -> str:
+    """The terminal report as plain text (no colour or escape codes), for ``check -o FILE``."""
+    import io
+
+    from rich.console import Console
+
+    from droidcheck.report.terminal import render
+
+    buf = io.StringIO()
+    render(result, Console(file=buf, width=100, color_system=None, force_terminal=False, highlight=False,
+                           emoji=False, legacy_windows=False))
+    return buf.getvalue()
 
 
 @app.command()
@@ -196,7 +239,8 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
           from_file: Annotated[Path | None, typer.Option("--from", help="Check a saved snapshot instead of "
                                                          "a phone.")] = None,
           fmt: Annotated[str, typer.Option("--format", "-f", help="terminal, json or junit.")] = "terminal",
-          output: Annotated[Path | None, typer.Option("-o", "--output", help="Write json/junit here.")] = None,
+          output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the result here instead of "
+                                                      "printing it (terminal: as plain text).")] = None,
           rules: RulesOpt = None, only_rules: OnlyRulesOpt = None,
           expect_number: Annotated[str | None, typer.Option("--expect-number", help="The number on the "
                                                             "Amazon account, to compare where the phone "
@@ -216,6 +260,7 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
         raise typer.BadParameter("choose terminal, json or junit", param_hint="--format")
     if report is not None:
         _report_kind(report)
+    _check_destinations(output, report)
     from droidcheck.check import exit_code
     from droidcheck.inspection import check as check_read
 
@@ -231,6 +276,8 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
         from droidcheck.report.junit import to_junit
 
         _emit(to_junit([shown]), output)
+    elif output is not None:
+        _emit(_terminal_text(shown), output)
     else:
         from droidcheck.report.terminal import render
 
@@ -239,6 +286,15 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
         _write_report(shown, report, no_redact=no_redact, shop=shop, technician=technician, ticket=ticket,
                       keep=(from_file,) if keep_result else None)
     raise typer.Exit(exit_code(result))
+
+
+def _check_destinations(*paths: Path | None) -> None:
+    """Every file to be written can be written: checked before a phone is read, not after."""
+    from droidcheck.outfile import check_writable_file
+
+    for path in paths:
+        if path is not None:
+            check_writable_file(path)
 
 
 def _redacted(result: dict[str, Any], snap: Any = None) -> dict[str, Any]:
@@ -278,7 +334,6 @@ def _write_report(result: dict[str, Any], path: Path, *, no_redact: bool, shop: 
     ``keep`` (the command's input files, never overwritten): also save ``result`` beside the report, in the
     canonical form its printed SHA-256 is of. ``same_as``: a file already holding that result (then it is
     named instead of saved again)."""
-    from droidcheck.errors import InputError
     from droidcheck.report.shop import load_shop
 
     info = load_shop().merged(shop=shop, technician=technician, ticket=ticket)
@@ -290,10 +345,9 @@ def _write_report(result: dict[str, Any], path: Path, *, no_redact: bool, shop: 
         from droidcheck.report.pdf import to_pdf
 
         data = to_pdf(result, info, mask=not no_redact, paper=info.paper or "A4")
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    from droidcheck.outfile import write_atomic
+
+    write_atomic(path, data, "the report")
     print(f"wrote {path}", file=sys.stderr)
     if keep is None:
         return
@@ -324,6 +378,7 @@ def report_cmd(result_file: Annotated[Path, typer.Argument(help="A result saved 
     from droidcheck.check import RESULT_FORMAT
 
     _report_kind(output)
+    _check_destinations(output)
     result = _load_json(result_file, RESULT_FORMAT, "Save one with 'droidcheck check --format json -o FILE'.")
     if watch is not None:
         result["watch"] = _load_json(watch, "droidcheck.watch", "Save one with 'droidcheck watch --format json "
@@ -389,18 +444,16 @@ def facts(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
                            "description": f.description, "probes": list(f.probes), "contract": f.contract,
                            "private": f.private} for f in FACTS], indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from droidcheck.report.tables import print_identifier_table
 
-    table = Table("fact", "type", "unit", "description", "read from")
-    for f in FACTS:
-        typ = f"enum: {'|'.join(f.values)}" if f.values else f.type
-        table.add_row(f.name + (" *" if f.contract else ""), typ, f.unit or "", f.description, " ".join(f.probes))
-    Console().print(table)
+    rows = [(f.name + (" *" if f.contract else ""), f"enum: {' | '.join(f.values)}" if f.values else f.type,
+             f.unit or "", f.description, " ".join(f.probes)) for f in FACTS]
+    print_identifier_table(("fact", "type", "unit", "description", "read from"), rows)
     print("* part of the public JSON contract")
 
 
 @app.command()
+@_guard
 def plan(markdown: Annotated[bool, typer.Option("--markdown", help="Print as a Markdown table.")] = False) -> None:
     """Show every command droidcheck runs on a phone (all read-only)."""
     from droidcheck.collect.plan import PROBES, plan_markdown
@@ -419,15 +472,12 @@ def plan(markdown: Annotated[bool, typer.Option("--markdown", help="Print as a M
 @_guard
 def rules_list(rules: RulesOpt = None, only_rules: OnlyRulesOpt = None) -> None:
     """List the rules in use."""
-    from rich.console import Console
-    from rich.table import Table
-
     from droidcheck.report.safe_text import safe
+    from droidcheck.report.tables import print_identifier_table
 
-    table = Table("id", "area", "severity", "title", "article section")
-    for r in sorted(_load_rules(rules, only_rules), key=lambda r: (r.area, r.id)):  # rule files are user files
-        table.add_row(*map(safe, (r.id, r.area, "manual" if r.manual else r.severity, r.title, ", ".join(r.cause))))
-    Console().print(table)
+    rows = [list(map(safe, (r.id, r.area, "manual" if r.manual else r.severity, r.title, ", ".join(r.cause))))
+            for r in sorted(_load_rules(rules, only_rules), key=lambda r: (r.area, r.id))]  # user files
+    print_identifier_table(("id", "area", "severity", "title", "article section"), rows)
 
 
 @rules_app.command("validate")
@@ -492,6 +542,7 @@ def rules_explain(rule_id: str, rules: RulesOpt = None, only_rules: OnlyRulesOpt
 
 
 @rules_app.command("causes")
+@_guard
 def rules_causes() -> None:
     """List the article sections rules cite."""
     from droidcheck.rules.causes import ARTICLE_SECTIONS
@@ -537,22 +588,30 @@ def fleet(inventory: Annotated[Path | None, typer.Option("--inventory", help="La
     if fmt not in ("terminal", "json", "junit"):
         raise typer.BadParameter("choose terminal, json or junit", param_hint="--format")
     from droidcheck.errors import InputError
-    from droidcheck.fleet.api import FleetRequest, run_fleet
+    from droidcheck.fleet.api import DEFAULT_RUNS_DIR, FleetRequest, run_fleet
     from droidcheck.fleet.inventory import load_inventory
     from droidcheck.fleet.progress import make_progress
     from droidcheck.fleet.runner import FleetOptions
+    from droidcheck.outfile import check_writable_folder
 
+    check_writable_folder(resume or retry_failed or out or DEFAULT_RUNS_DIR, "the run")
     req = FleetRequest(servers=list(adb or []), inventory=load_inventory(inventory) if inventory else None,
                        out=out, resume=resume, retry_failed=retry_failed, db=db, record_history=not no_history,
                        options=FleetOptions(jobs=jobs, per_server=per_server, deadline_s=deadline, workers=workers,
                                             redact=not no_redact))
     outcome = run_fleet(req, make_progress(fmt == "terminal"))
-    if fmt == "json":
-        import json
+    if fmt in ("json", "junit"):
+        from droidcheck.fleet.summary import summary_file_lines
+        from droidcheck.report.safe_text import clean
 
-        print(json.dumps(outcome.summary, indent=2, ensure_ascii=False))
-    elif fmt == "junit":
-        sys.stdout.write((outcome.run_dir / "junit.xml").read_text(encoding="utf-8"))
+        if fmt == "json":
+            import json
+
+            print(json.dumps(outcome.summary, indent=2, ensure_ascii=False))
+        else:
+            sys.stdout.write((outcome.run_dir / "junit.xml").read_text(encoding="utf-8"))
+        print(clean(f"results in {outcome.run_dir}:"), *map(clean, summary_file_lines(outcome.run_dir)),
+              sep="\n", file=sys.stderr)  # stdout holds the document alone
     else:
         from droidcheck.fleet.summary import render_summary
 
@@ -577,16 +636,18 @@ def history(db: DbOpt = None, limit: Annotated[int, typer.Option("--limit", help
 
         print(json.dumps(runs, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
     from droidcheck.report.safe_text import safe
+    from droidcheck.report.tables import print_identifier_table
 
-    table = Table("run", "started", "finished", "devices", "passed", "failed", "incomplete", "not ready", "exit")
-    for r in runs:  # the database is a file anyone could have edited: its text is shown, never interpreted
-        table.add_row(*(safe(r[k] if r[k] is not None else "") for k in (
-            "id", "started", "finished", "total", "passed", "failed", "incomplete", "not_ready", "exit_code")))
-    Console().print(table if runs else "no fleet runs recorded yet")
+    if not runs:
+        print("no fleet runs recorded yet")
+        return
+    # the database is a file anyone could have edited: its text is shown, never interpreted
+    rows = [[safe(r[k] if r[k] is not None else "") for k in (
+        "id", "started", "finished", "total", "passed", "failed", "incomplete", "not_ready", "exit_code")]
+        for r in runs]
+    print_identifier_table(("run", "started", "finished", "devices", "passed", "failed", "incomplete",
+                            "not ready", "exit"), rows)
 
 
 @app.command()
@@ -695,8 +756,16 @@ def demo(profiles: Annotated[list[str] | None, typer.Argument(help="Profiles to 
                                                               "typical phones).")] = None) -> None:
     """Check simulated phones through the real adb server: see droidcheck work with no phone attached."""
     from droidcheck.demo import run_demo
+    from droidcheck.sim.profile import ProfileError
 
-    raise typer.Exit(run_demo(profiles or None))
+    try:
+        code = run_demo(profiles or None)
+    except ProfileError as exc:  # a name the user typed: their mistake, said as for 'sim'
+        from droidcheck.errors import InputError
+
+        raise InputError(str(exc), "Leave the names out for a few typical phones, or give a profile YAML "
+                         "file.") from None
+    raise typer.Exit(code)
 
 
 def _register_command_modules() -> None:
@@ -730,10 +799,26 @@ def _safe_text_streams() -> None:
             pass
 
 
+def _notice(message: str) -> None:
+    """Library notices (droidcheck/notices.py) go to stderr, so they never mix with JSON on stdout."""
+    from droidcheck.report.safe_text import clean
+
+    print(f"note: {clean(message)}", file=sys.stderr)
+
+
 def main() -> None:
     _safe_text_streams()
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")  # for the adb and simulator processes we start
-    app()
+    from droidcheck.notices import set_sink
+
+    set_sink(_notice)
+    try:
+        app()
+    except BrokenPipeError:  # a command outside the guard (plan, rules causes) or the final flush
+        try:
+            _pipe_closed()
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":

@@ -255,3 +255,37 @@ def test_do_not_disturb_at_arrival_makes_it_silent(adb_server, sim_phone, zen, s
 def test_zen_mode_parser():
     assert [sources.parse_zen_mode(t) for t in ("0\n", "2", "4", "null", "", "Error: x", "7")] == \
         [0, 2, 4, None, None, None, None]
+
+
+@pytest.mark.e2e
+def test_a_short_or_stopped_watch_says_how_long_it_watched_and_that_it_stopped_early(adb_server, sim_phone):
+    serial = sim_phone(_profile(34, None))
+    out = _watch(adb_server, serial, check=False, timeout=1.5)
+    summary = out.verdict.summary
+    assert summary.startswith("Nothing reached the phone in the 2 s watched"), summary
+    assert "stopped early" in summary and "time limit" in summary and out.verdict.evidence == "inferred"
+
+    device = adb_server.client.device(serial)
+    calls = 0
+
+    def shell(script: str) -> str:  # the technician presses Ctrl-C during the third poll
+        nonlocal calls
+        calls += 1
+        if calls == 4:
+            raise KeyboardInterrupt
+        return device.shell(script, timeout=10, rstrip=False)
+
+    out = run_watch(shell, timeout_s=60, interval_s=0.25, sms_app=SMS_APP, grace_s=1.0)
+    assert out.ended_by == "interrupted"
+    assert "stopped early (it was stopped (Ctrl-C))" not in out.verdict.summary
+    assert "stopped early" in out.verdict.summary and "Ctrl-C" in out.verdict.summary
+    assert f"in the {out.duration_s:.0f} s watched" in out.verdict.summary
+
+
+def test_a_full_length_watch_that_saw_nothing_keeps_its_conclusion():
+    from droidcheck.watch.verdict import Verdict, qualify
+
+    v = Verdict("network", "Nothing reached the phone: lost before it.", "observed", [])
+    qualify(v, "timeout", 180.0)
+    assert v.summary.startswith("Nothing reached the phone in the 180 s watched: ") and v.evidence == "observed"
+    assert "early" not in v.summary

@@ -14,6 +14,7 @@ checking reachability first keeps a lab's remote server choice honest.
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import subprocess
 import time
@@ -82,9 +83,22 @@ def _start_local_server(address: ServerAddress) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if server_answers(address, 0.3):
+            _announce_started(address, adb_path())
             return
         time.sleep(0.1)
     raise AdbServerUnavailable(f"started the ADB server on port {address.port} but it does not answer")
+
+
+def _announce_started(address: ServerAddress, adb: str) -> None:
+    """Say once that droidcheck left an adb server running, and how to stop it (it outlives droidcheck, as
+    after 'adb start-server', and holds the phone's USB connection until stopped)."""
+    from droidcheck.notices import notice
+
+    command = subprocess.list2cmdline([adb, "-P", str(address.port), "kill-server"]) if os.name == "nt" else \
+        " ".join(shlex.quote(a) for a in (adb, "-P", str(address.port), "kill-server"))
+    notice(f"droidcheck started an adb server on port {address.port} (the adb that came with droidcheck); it "
+           f"keeps running after droidcheck ends. Stop it with: {command} — or use another server with "
+           "--adb HOST:PORT.")
 
 
 def ensure_server(address: ServerAddress, *, autostart: bool = True) -> bool:

@@ -48,10 +48,18 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def default_log_dir() -> Path:
+    """Where fix and undo logs go unless ``--log`` says otherwise: the per-user data folder, not the
+    current one (``platformdirs.user_data_dir("droidcheck")/fix-logs``)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("droidcheck")) / "fix-logs"
+
+
 def default_log_path(serial: str, prefix: str = "droidcheck-fix") -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in serial)[:64]
-    return Path(f"{prefix}-{safe}-{stamp}.jsonl")
+    return default_log_dir() / f"{prefix}-{safe}-{stamp}.jsonl"
 
 
 def _version() -> str:
@@ -66,14 +74,35 @@ def _version() -> str:
 class AuditLog:
     """Append-only JSON Lines writer. :meth:`start` creates the file and writes the header; every record is
     flushed and fsynced before :meth:`write` returns, and any failure is an :class:`InputError` (exit 2), so
-    a caller that writes its intent before touching the phone never makes a change it did not record."""
+    a caller that writes its intent before touching the phone never makes a change it did not record.
 
-    def __init__(self, path: Path, mode: str = "fix", serial: str = "") -> None:
+    The file is created only when the first change is about to be made (the first :meth:`write`): a run
+    where every fix was declined, or nothing needed undoing, leaves no log. Records of what was *not*
+    changed (declined, refused) given to :meth:`record` before that wait in memory and go into the file,
+    in order, when it starts. :meth:`preflight` checks the destination up front, creating nothing.
+    ``make_folder``: create the log's folder when starting (the default folder; a folder the user named
+    must exist)."""
+
+    def __init__(self, path: Path, mode: str = "fix", serial: str = "", *, make_folder: bool = False) -> None:
         self.path = path
         self.mode = mode
         self.serial = serial
+        self.make_folder = make_folder
         self._fh: IO[str] | None = None
+        self._pending: list[dict[str, Any]] = []
         self.started = False  # the file was created (stays True after close)
+
+    def preflight(self) -> None:
+        """Raise :class:`InputError` now, before anything is asked or changed, if the log could not be
+        created later: it already exists, or its folder cannot be written."""
+        from droidcheck.outfile import check_writable_file, check_writable_folder
+
+        if self.path.exists() and (not self.path.is_file() or self.path.stat().st_size > 0):
+            self.start()  # raises the "already exists" / "not a regular file" error, creating nothing
+        if self.make_folder:
+            check_writable_folder(self.path.parent, "the audit log")
+        else:
+            check_writable_file(self.path, "the audit log")
 
     def _fail(self, exc: OSError) -> InputError:
         return InputError(f"cannot write the audit log {self.path}: {exc.strerror or exc}; nothing more was "
@@ -89,20 +118,39 @@ class AuditLog:
             if self.path.exists() and self.path.stat().st_size > 0:
                 raise InputError(f"the audit log {self.path} already exists; nothing was changed on the phone",
                                  "Give --log a new file name (one log per run, so --undo knows what to restore).")
+            if self.make_folder:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = self.path.open("a", encoding="utf-8")
         except OSError as exc:
             raise self._fail(exc) from None
         self.started = True
-        self._emit({"record": "header", "mode": self.mode, "serial": self.serial, "droidcheck": _version()})
+        header = self._line({"record": "header", "mode": self.mode, "serial": self.serial, "droidcheck": _version()})
+        if self._pending:  # the run began before its first change
+            header["time"] = self._pending[0]["time"]
+        self._emit(header)
+        pending, self._pending = self._pending, []
+        for line in pending:
+            self._emit(line)
 
     def write(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Write ``record`` now (starting the log): for the intent of a change and everything after it."""
         self.start()
-        clean = {k: (_redact(v) if k in _PHONE_TEXT else v) for k, v in record.items()}
-        return self._emit(clean)
+        return self._emit(self._line(record))
 
-    def _emit(self, record: dict[str, Any]) -> dict[str, Any]:
+    def record(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Write ``record`` if the log has started, else keep it for when (if) it starts."""
+        if self._fh is not None:
+            return self.write(record)
+        line = self._line(record)
+        self._pending.append(line)
+        return line
+
+    def _line(self, record: dict[str, Any]) -> dict[str, Any]:
+        clean = {k: (_redact(v) if k in _PHONE_TEXT else v) for k, v in record.items()}
+        return {"format": LOG_FORMAT, "version": LOG_VERSION, "time": utc_now(), **clean}
+
+    def _emit(self, line: dict[str, Any]) -> dict[str, Any]:
         assert self._fh is not None
-        line = {"format": LOG_FORMAT, "version": LOG_VERSION, "time": utc_now(), **record}
         try:
             self._fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             self._fh.flush()

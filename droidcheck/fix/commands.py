@@ -21,6 +21,41 @@ def _checker(phone: Any, rules: list[Any]) -> Callable[[], dict[str, Any]]:
     return check_again
 
 
+def _say(line: str) -> None:
+    """One line of the fix or undo dialogue. It quotes values read off the phone (setting values, command
+    output), so it is cleaned: phone text never reaches the terminal as escape codes or extra lines."""
+    from droidcheck.report.safe_text import clean
+
+    print(clean(line))
+
+
+def _log_for(log: Path | None, serial: str, prefix: str, mode: str) -> Any:
+    """The audit log of this run: ``--log`` as given, else a new file in the per-user fix-log folder."""
+    from droidcheck.fix.audit import AuditLog, default_log_path
+
+    if log is not None:
+        return AuditLog(log, mode=mode, serial=serial)
+    return AuditLog(default_log_path(serial, prefix=prefix), mode=mode, serial=serial, make_folder=True)
+
+
+def _preflight_log(log: Path | None) -> None:
+    """Refuse an audit log that could not be written before the phone is even read (exit 2)."""
+    from droidcheck.fix.audit import AuditLog, default_log_dir
+    from droidcheck.outfile import check_writable_folder
+
+    if log is not None:
+        AuditLog(log).preflight()
+    else:
+        check_writable_folder(default_log_dir(), "the audit log")
+
+
+def _log_outcome(audit: Any) -> None:
+    if audit.started:
+        _say(f"audit log: {audit.path}")
+    else:
+        _say("Nothing was changed on the phone, so no audit log was written.")
+
+
 def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:PORT.")] = None,
         serial: Annotated[str | None, typer.Option("-s", "--serial", help="Device serial.")] = None,
         rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory (same id "
@@ -31,8 +66,10 @@ def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:P
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the fixes; change nothing.")] = False,
         only: Annotated[list[str] | None, typer.Option("--only", help="Apply only this fix (repeatable, or "
                                                        "comma-separated).")] = None,
-        log: Annotated[Path | None, typer.Option("--log", help="Audit log file (JSON Lines; default "
-                                                 "droidcheck-fix-<serial>-<UTC time>.jsonl here).")] = None,
+        log: Annotated[Path | None, typer.Option("--log", help="Audit log file (JSON Lines; default: a new "
+                                                 "droidcheck-fix-<serial>-<UTC time>.jsonl in the user data "
+                                                 "folder's droidcheck/fix-logs; none when nothing "
+                                                 "changed).")] = None,
         undo: Annotated[Path | None, typer.Option("--undo", help="Restore the values a previous fix log "
                                                   "recorded (asks first unless --yes).")] = None,
         output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the re-check result "
@@ -44,13 +81,17 @@ def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:P
     Exit codes: 0 every fix applied made its findings pass, 1 a fix failed or did not help,
     2 usage or connection error.
     """
-    from droidcheck.fix.audit import AuditLog, default_log_path
-
     if undo is not None and (dry_run or only):
         raise typer.BadParameter("--undo cannot be combined with --dry-run or --only", param_hint="--undo")
     if undo is not None:
         _undo(undo, adb, serial, log, yes)
         return
+    if output is not None:
+        from droidcheck.outfile import check_writable_file
+
+        check_writable_file(output, "the re-check result")
+    if not dry_run:
+        _preflight_log(log)
     from droidcheck.inspection import connect, load_rules
 
     rule_set = load_rules(rules, only_rules)
@@ -58,19 +99,19 @@ def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:P
     device, chosen = phone.device, phone.serial
     check = _checker(phone, rule_set)
     result = check()
-    audit = None if dry_run else AuditLog(log or default_log_path(chosen), mode="fix", serial=chosen)
+    audit = None if dry_run else _log_for(log, chosen, "droidcheck-fix", "fix")
     from droidcheck.fix.session import run_fix
 
     try:
-        run = run_fix(result, device, chosen, recheck=check, log=audit, say=print,
+        run = run_fix(result, device, chosen, recheck=check, log=audit, say=_say,
                       confirm=(lambda _q: True) if yes else (lambda q: typer.confirm(q, default=False)),
                       only=only, dry_run=dry_run, settle_s=settle,
                       wait_for_customer=None if yes or not sys.stdin.isatty() else _wait_for_customer)
     finally:
         if audit is not None:
             audit.close()
-    if audit is not None and audit.started:
-        print(f"audit log: {audit.path}")
+    if audit is not None and run.planned:
+        _log_outcome(audit)
     if output is not None and run.result_after is not None:
         _write_json(run.result_after, output)
     raise typer.Exit(run.exit_code)
@@ -84,21 +125,19 @@ def _wait_for_customer() -> None:
 def _write_json(result: dict[str, Any], path: Path) -> None:
     import json
 
-    from droidcheck.errors import InputError
+    from droidcheck.outfile import write_atomic
     from droidcheck.report.redact import redact_result
 
-    try:
-        path.write_text(json.dumps(redact_result(result), indent=2, ensure_ascii=False), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_atomic(path, json.dumps(redact_result(result), indent=2, ensure_ascii=False), "the re-check result")
     print(f"wrote {path}", file=sys.stderr)
 
 
 def _undo(path: Path, adb: str | None, serial: str | None, log: Path | None, yes: bool) -> None:
     from droidcheck.errors import InputError
-    from droidcheck.fix.audit import AuditLog, default_log_path, read_log
+    from droidcheck.fix.audit import read_log
     from droidcheck.fix.undo import log_serial, run_undo_file, show
 
+    _preflight_log(log)
     records = read_log(path)
     logged = log_serial(records)
     if serial and logged and serial != logged:
@@ -107,14 +146,13 @@ def _undo(path: Path, adb: str | None, serial: str | None, log: Path | None, yes
 
     phone = connect(adb, serial or logged)
     device, chosen = phone.device, phone.serial
-    audit = AuditLog(log or default_log_path(chosen, prefix="droidcheck-undo"), mode="undo", serial=chosen)
+    audit = _log_for(log, chosen, "droidcheck-undo", "undo")
     try:
-        code = run_undo_file(records, device, chosen, audit=audit, say=print,
+        code = run_undo_file(records, device, chosen, audit=audit, say=_say,
                              confirm=(lambda _q: True) if yes else (lambda q: typer.confirm(q, default=False)))
     finally:
         audit.close()
-    if audit.started:
-        print(f"audit log: {audit.path}")
+    _log_outcome(audit)
     raise typer.Exit(code)
 
 

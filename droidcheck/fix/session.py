@@ -94,7 +94,7 @@ def run_fix(result: dict[str, Any], device: Any, serial: str, *, recheck: Rechec
         return run
 
     if log is not None:
-        log.start()  # the log must exist before anything changes: a failure here changes nothing (exit 2)
+        log.preflight()  # a log that could not be written is refused now, before any question (exit 2)
     guided_opened = False
     for n, p in enumerate(planned, 1):
         if p.step.kind == "refused":
@@ -103,7 +103,7 @@ def run_fix(result: dict[str, Any], device: Any, serial: str, *, recheck: Rechec
             rec = _record(serial, n, p, None, "declined")
         else:
             before = read_values(device, p.step.reads)
-            if log is not None:
+            if log is not None:  # the first intent creates the log: a failure here changes nothing (exit 2)
                 log.write(_intent(serial, n, p, before))
             outcome = apply_step(device, p.step, before)
             rec = _record(serial, n, p, outcome, outcome.why)
@@ -111,7 +111,7 @@ def run_fix(result: dict[str, Any], device: Any, serial: str, *, recheck: Rechec
             say(f"{'applied' if outcome.applied else 'NOT applied'}: {p.step.action} – {outcome.why}")
             if outcome.applied and p.step.instruction:
                 say(f"    customer: {p.step.instruction}")
-        run.records.append(log.write(rec) if log else rec)
+        run.records.append(log.record(rec) if log else rec)
 
     if guided_opened and wait_for_customer is not None:
         wait_for_customer()

@@ -317,7 +317,7 @@ def run_undo_file(log: LogFile, device: Any, serial: str, *, audit: AuditLog, co
     if not confirm(f"Restore {'this' if len(todo) == 1 else f'these {len(todo)}'} on the phone?"):
         say("Nothing was changed.")
         return ExitCode.FAILED
-    audit.start()  # before any change: an unwritable log changes nothing (exit 2)
+    audit.preflight()  # the first intent creates the log; an unwritable one changes nothing (exit 2)
     failed = False
     for i, r in enumerate(todo, 1):
         reads = step_for(r.action, sdk, r.package).reads

@@ -91,4 +91,18 @@ def render_summary(summary: dict[str, Any], run_dir: Path, console: Any = None) 
     if summary["not_checked"]:
         console.print(safe(f"{len(summary['not_checked'])} planned device(s) not checked yet: "
                            f"droidcheck fleet --resume {run_dir}", "yellow"))
-    console.print(safe(f"results: {run_dir}", "dim"))
+    console.print(safe(f"results in {run_dir}:", "bold"))
+    for line in summary_file_lines(run_dir):
+        console.print(safe(line), highlight=False)
+
+
+#: The files a run leaves for people and tools, in the order a reader wants them.
+SUMMARY_FILES = (("report.html", "the fleet report, for a browser"), ("summary.json", "the summary as JSON"),
+                 ("junit.xml", "JUnit XML, for CI"), ("results.jsonl", "one line per phone"),
+                 ("devices", "each phone's result.json and snapshot.json"))
+
+
+def summary_file_lines(run_dir: Path) -> list[str]:
+    """One line per summary file of the run that exists: its path, and what it is for."""
+    return [f"  {run_dir / name}{'/' if name == 'devices' else ''}  ({what})" for name, what in SUMMARY_FILES
+            if (run_dir / name).exists()]

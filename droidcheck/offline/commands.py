@@ -35,6 +35,10 @@ def recheck(directory: Annotated[Path, typer.Argument(help="Folder (searched rec
 
     if not directory.exists():
         raise InputError(f"{directory} does not exist")
+    if output is not None:
+        from droidcheck.outfile import check_writable_folder
+
+        check_writable_folder(output, "the results")
     rule_set = load_rules(extra_dirs=rules, only_dirs=only_rules)
     run = run_recheck(directory, rule_set)
     if not run.items:
@@ -49,27 +53,27 @@ def recheck(directory: Annotated[Path, typer.Argument(help="Folder (searched rec
     else:
         _print_table(rows, run.items)
     if output is not None:
-        written = write_results(run, output, redact=not no_redact)
+        try:
+            written = write_results(run, output, redact=not no_redact)
+        except OSError as exc:
+            raise InputError(f"cannot write the results into {output}: {exc.strerror or exc}",
+                             "Give -o a folder you can write to.") from None
         print(f"wrote {len(written)} result(s) to {output}")
     raise typer.Exit(run.exit_code)
 
 
 def _print_table(rows: list[dict[str, str]], items: list[Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     from droidcheck.report.redact import redact_text
     from droidcheck.report.safe_text import safe
+    from droidcheck.report.tables import print_identifier_table
 
     style = {"fail": "bold red", "warn": "yellow", "pass": "green", "error": "magenta"}
-    table = Table(title="Re-check", show_lines=False)
-    for col in ("file", "device", "verdict", "first cause"):
-        table.add_column(col)
+    cells = []
     for row, item in zip(rows, items, strict=True):  # file names, models and errors are shown, never interpreted
         cause = row["first_cause"] + (f" ({item.hint})" if item.error and item.hint else "")
-        table.add_row(safe(row["file"]), safe(redact_text(row["device"])),
-                      safe(row["verdict"], style.get(row["verdict"], "")), safe(cause))
-    Console().print(table)
+        cells.append([safe(row["file"]), safe(redact_text(row["device"])),
+                      safe(row["verdict"], style.get(row["verdict"], "")), safe(cause)])
+    print_identifier_table(("file", "device", "verdict", "first cause"), cells, title="Re-check")
 
 
 def register(app: typer.Typer, guard: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:

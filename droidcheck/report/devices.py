@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from droidcheck.adb.connection import DeviceEntry
 from droidcheck.report.safe_text import safe
+from droidcheck.report.tables import print_identifier_table
 
 
 def render_devices(entries: list[DeviceEntry], server: str, console: Console | None = None) -> None:
@@ -18,14 +18,10 @@ def render_devices(entries: list[DeviceEntry], server: str, console: Console | N
                            "(Settings → About phone → tap Build number 7 times; then Developer options → "
                            "USB debugging). No phone? Try 'droidcheck demo'.", style="cyan"))
         return
-    table = Table(title=safe(f"Phones on {server}"), title_justify="left")
-    for col in ("serial", "state", "model", "Android", "transport"):
-        table.add_column(col)
-    for e in entries:
-        style = "green" if e.ready else "bold yellow"
-        table.add_row(safe(e.serial), safe(e.state, style), safe(e.model or "-"), safe(e.android_release or "-"),
-                      safe(e.transport))
-    console.print(table)
+    rows = [[safe(e.serial), safe(e.state, "green" if e.ready else "bold yellow"), safe(e.model or "-"),
+             safe(e.android_release or "-"), safe(e.transport)] for e in entries]
+    print_identifier_table(("serial", "state", "model", "Android", "transport"), rows,
+                           title=safe(f"Phones on {server}"), console=console)
     for e in entries:
         if e.hint:
             console.print(safe(f"{e.serial} is {e.state}: ", "bold yellow") + safe(e.hint))

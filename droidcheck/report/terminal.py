@@ -35,6 +35,15 @@ def _device_line(result: dict[str, Any]) -> str:
     return clean(f"{name} · {android}{patch} · serial {d.get('serial') or '?'}")  # one line, whatever the phone says
 
 
+def _hanging(mark: Text, body: Text) -> Table:
+    """``mark body`` with the body's continuation lines under its first word (a hanging indent)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(mark, body)
+    return grid
+
+
 def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> Group:
     label, style = STATUS_STYLE[f["status"]]
     head = Text.assemble((f"{n}. ", "bold"), (f["title"], "bold"), "  ", (label, style),
@@ -44,8 +53,8 @@ def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> 
         words = Text(evidence_words(f["evidence"])) + Text(f"  ({', '.join(f['evidence'])})", style="dim")
         lines.append(Padding(Text("Evidence: ", style="dim") + words, (0, 0, 0, 3)))
     lines.append(Padding(Text(f["explanation"]), (0, 0, 0, 3)))
-    for i, step in enumerate(f["fix"], 1):
-        lines.append(Padding(Text(f"→ {i}. {step}", style="cyan"), (0, 0, 0, 3)))
+    for i, step in enumerate(f["fix"], 1):  # a long step wraps under its own text, not under the arrow
+        lines.append(Padding(_hanging(Text(f"→ {i}.", style="cyan"), Text(step, style="cyan")), (0, 0, 0, 3)))
     for e in explained:
         lines.append(Padding(Text(f"↳ also explains: {e['title']} ({_evidence(e)})", style="dim"), (0, 0, 0, 3)))
     return Group(*lines, Text(""))
@@ -104,9 +113,10 @@ def render(result: dict[str, Any], console: Console | None = None) -> None:
     manual = [f for f in result["findings"] if f["status"] == "manual"]
     if manual:
         console.print(Text("\nChecklist (no phone can answer these)", style="bold underline"))
-        for f in manual:
-            console.print(Text(f"  ☐ {f['title']}", style="cyan"))
-            console.print(Text(f"      {f['fix'][0]}", style="dim"))
+        for f in manual:  # a long title or step wraps under its own first word, not back to column 0
+            console.print(Padding(_hanging(Text("☐", style="cyan"), Text(f["title"], style="cyan")), (0, 0, 0, 2)))
+            if f["fix"]:
+                console.print(Padding(Text(f["fix"][0], style="dim"), (0, 0, 0, 6)))
     t = result.get("timing", {})
     unknown_n = sum(1 for x in result["facts"].values() if x["status"] != "ok")
     console.print(Text(

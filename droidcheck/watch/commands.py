@@ -44,6 +44,11 @@ def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST
 
     from rich.console import Console
 
+    from droidcheck.outfile import check_writable_file, write_atomic
+
+    if output is not None:  # before the customer waits for a code, not after
+        check_writable_file(output, "the watch result")
+
     from droidcheck.adb.service import run_shell
     from droidcheck.inspection import check, connect, load_rules, read
     from droidcheck.report.redact import redact_value
@@ -76,7 +81,8 @@ def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST
     else:
         render_outcome(result, console)
     if output is not None:
-        output.write_text(text + "\n", encoding="utf-8")
+        write_atomic(output, text + "\n", "the watch result")
+        print(f"wrote {output}", file=sys.stderr)
     raise typer.Exit(_exit_code(result))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from droidcheck.collect.batch import Framing
 from droidcheck.watch import sources as src
 from droidcheck.watch.timeline import Timeline
-from droidcheck.watch.verdict import Verdict, decide
+from droidcheck.watch.verdict import Verdict, decide, qualify
 
 Shell = Callable[[str], str]
 OnEvent = Callable[[str, Timeline], None]
@@ -181,9 +181,9 @@ def run_watch(shell: Shell, *, timeout_s: float = 180.0, interval_s: float = 1.0
         ended_by = "interrupted"
     tl.finish()
     verdict = decide(tl, check_result)
-    if ended_by in ("interrupted", "device_lost") and verdict.stopped_at == "network":
-        verdict.notes.append("The watch ended early: the message may still have been on its way.")
+    duration = time.monotonic() - t0
+    qualify(verdict, ended_by, duration)
     dev = {k: v for k, v in (device or {}).items() if v is not None}
     dev.setdefault("android_release", info.release)
     dev.setdefault("sdk", info.sdk)
-    return WatchOutcome(tl, verdict, ended_by, time.monotonic() - t0, dev, check_result, problems)
+    return WatchOutcome(tl, verdict, ended_by, duration, dev, check_result, problems)

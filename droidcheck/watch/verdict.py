@@ -83,6 +83,28 @@ def _stop(tl: Timeline) -> tuple[str, str, list[str]]:
     return "network", "observed", notes
 
 
+#: A watch shorter than this that saw nothing proves little: codes often take tens of seconds to arrive.
+SHORT_WATCH_S = 60.0
+_ENDED = {"interrupted": "Ctrl-C", "device_lost": "the phone stopped answering",
+          "timeout": "its time limit (--timeout) ran out"}
+
+
+def qualify(verdict: Verdict, ended_by: str, duration_s: float) -> None:
+    """Say how long was watched when nothing was seen, and whether the watch stopped too early to tell.
+
+    "Nothing reached the phone" is a conclusion only after a wait a code can fill; after a Ctrl-C at 3 s or
+    an 8 s ``--timeout`` it is just what was seen so far."""
+    if verdict.stopped_at != "network":
+        return
+    seen = f"Nothing reached the phone in the {duration_s:.0f} s watched"
+    if ended_by in ("interrupted", "device_lost") or (ended_by == "timeout" and duration_s < SHORT_WATCH_S):
+        verdict.summary = (f"{seen}; the watch stopped early ({_ENDED[ended_by]}), so the message may still "
+                           "be on its way. Watch again for longer (a code can take a minute or more).")
+        verdict.evidence = "inferred"
+    else:
+        verdict.summary = seen + _SUMMARY["network"].removeprefix("Nothing reached the phone")
+
+
 def decide(tl: Timeline, check_result: dict[str, Any] | None) -> Verdict:
     stop, evidence, notes = _stop(tl)
     candidates = list(STAGE_RULES.get(stop, ()))
