@@ -271,6 +271,10 @@ def _consistent(noisy, clean) -> bool:
     return False
 
 
+def _zone_assumed(fact) -> bool:
+    return "time zone unknown" in (fact.note or "")
+
+
 @pytest.mark.parametrize("profile", builtin_profiles(), ids=lambda p: p.name)
 def test_noise_in_any_one_output_never_becomes_a_value(profile):
     clean = snapshot_of(profile)
@@ -281,8 +285,14 @@ def test_noise_in_any_one_output_never_becomes_a_value(profile):
             noisy.outputs[probe].stdout = garbage(profile.copy(name=f"{profile.name}#{seed}"), out.command)
             for name, fact in extract_facts(noisy).items():
                 if fact.known:
-                    assert clean_facts[name].known and _consistent(fact.value, clean_facts[name].value), (
-                        probe, seed, name, fact.value, clean_facts[name].value)
+                    clean_value = clean_facts[name].value
+                    if _zone_assumed(fact) and isinstance(fact.value, int) and isinstance(clean_value, int):
+                        # without getprop's time zone a local timestamp is read as UTC (the note says so):
+                        # whole days may then differ by one, depending on the hour the test runs
+                        assert abs(fact.value - clean_value) <= 1, (probe, seed, name, fact.value, clean_value)
+                        continue
+                    assert clean_facts[name].known and _consistent(fact.value, clean_value), (
+                        probe, seed, name, fact.value, clean_value)
             result = check_snapshot(noisy, RULES)
             if result["verdict"]["status"] != profile.expect["verdict"]:
                 assert result["verdict"]["status"] in ("incomplete", "fail"), (probe, result["verdict"])
