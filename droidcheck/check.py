@@ -15,7 +15,7 @@ from droidcheck.facts.model import Fact, Facts, cannot_show, known
 from droidcheck.rules.engine import Evaluation, evaluate, verdict_status
 from droidcheck.rules.model import Finding, Rule
 from droidcheck.snapshot import Snapshot
-from droidcheck.status import ExitCode
+from droidcheck.status import ExitCode, FactStatus
 
 RESULT_FORMAT = "droidcheck.result"
 RESULT_VERSION = 1
@@ -36,7 +36,7 @@ def apply_expected_number(facts: Facts, expected: str | None) -> None:
     own = facts.get("sim.phone_number")
     if own is None or (not own.known and not own.inherent):  # the number's source was not read
         why = own.reason if own is not None and own.reason else "the phone's own number was not read"
-        facts[name] = Fact(name=name, status="unknown", reason=why, unread=True)
+        facts[name] = Fact(name=name, status=FactStatus.UNKNOWN, reason=why, unread=True)
         return
     if not own.known or not own.value:
         facts[name] = cannot_show(name, "this phone does not reveal its own number; check it by hand")

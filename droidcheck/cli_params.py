@@ -15,6 +15,7 @@ is not laid out as expected (another version), so the worst case is the old star
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -51,9 +52,10 @@ def install() -> None:
     original = getattr(param_class, "get_runtime_param", None)
     if param_class is None or base is None or coerce_path is None or original is None:
         return
+    coerce_cli_path: Callable[..., Any] = coerce_path  # not None (checked above) inside the class too
 
     @dataclass(frozen=True)
-    class PlainRuntimeParam(base):  # type: ignore[misc, valid-type]
+    class PlainRuntimeParam(base):  # type: ignore[misc, valid-type]  # typer's class, found at run time
         """``str``/``Path`` (or a list of them) from the strings click hands over."""
 
         item: type = str
@@ -69,7 +71,7 @@ def install() -> None:
             if self.item is str:
                 out = [str(v) for v in values]
             else:
-                out = [coerce_path(Path(v), self.parameter_info, path_type=Path, param=param, ctx=ctx)
+                out = [coerce_cli_path(Path(v), self.parameter_info, path_type=Path, param=param, ctx=ctx)
                        for v in values]
             return out if self.is_list else out[0]
 

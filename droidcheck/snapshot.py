@@ -210,10 +210,10 @@ def _type_ok(value: Any, hint: str) -> bool:
     return False
 
 
-def _typed(raw: dict[str, Any], cls: type, where: str) -> dict[str, Any]:
+def _typed(raw: dict[str, Any], cls: type[SnapshotMeta] | type[CommandOutput], where: str) -> dict[str, Any]:
     """The known fields of ``raw`` for dataclass ``cls``, each checked against its annotation."""
     out: dict[str, Any] = {}
-    for name, f in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
+    for name, f in cls.__dataclass_fields__.items():
         if name not in raw:
             continue
         value = raw[name]

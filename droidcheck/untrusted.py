@@ -183,11 +183,12 @@ def yaml_refusal(text: str, *, depth_checked: bool = False) -> tuple[int, str] |
     depth = 0
     try:
         for event in yaml.parse(text, Loader=loader):
-            line = event.start_mark.line + 1
+            line = event.start_mark.line + 1 if event.start_mark else 1  # the parser always sets the mark
+            anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent):
-                return line, f"aliases (*{event.anchor}) are not allowed here: write the value out"
-            if getattr(event, "anchor", None):
-                return line, f"anchors (&{event.anchor}) are not allowed here: write the value out"
+                return line, f"aliases (*{anchor}) are not allowed here: write the value out"
+            if anchor:
+                return line, f"anchors (&{anchor}) are not allowed here: write the value out"
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:

@@ -18,6 +18,7 @@ import shlex
 import socket
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from droidcheck.adb.states import READY, hint_for
@@ -52,7 +53,7 @@ def parse_address(text: str, *, explicit: bool = True) -> ServerAddress:
     return ServerAddress(host.strip("[]") or "127.0.0.1", int(port), explicit)
 
 
-def resolve_address(adb: str | None = None, env: dict[str, str] | None = None) -> ServerAddress:
+def resolve_address(adb: str | None = None, env: Mapping[str, str] | None = None) -> ServerAddress:
     env = os.environ if env is None else env
     if adb:
         return parse_address(adb, explicit=True)
@@ -74,7 +75,7 @@ def server_answers(address: ServerAddress, timeout: float = 1.0) -> bool:
 def _start_local_server(address: ServerAddress) -> None:
     from adbutils import adb_path
 
-    flags = subprocess.CREATE_NO_WINDOW if os.name == "nt" else 0  # type: ignore[attr-defined]
+    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # defined on Windows only
     try:
         subprocess.run([adb_path(), "-P", str(address.port), "start-server"], timeout=30, check=False,
                        capture_output=True, creationflags=flags)
@@ -192,7 +193,7 @@ def list_devices(address: ServerAddress, *, ensure: bool = True) -> list[DeviceE
 
 
 def choose_device(devices: list[DeviceEntry], serial: str | None = None,
-                  env: dict[str, str] | None = None) -> DeviceEntry:
+                  env: Mapping[str, str] | None = None) -> DeviceEntry:
     """The device to read: ``serial``, else ``ANDROID_SERIAL``, else the only one."""
     env = os.environ if env is None else env
     wanted = serial or env.get("ANDROID_SERIAL") or None

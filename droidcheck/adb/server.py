@@ -22,7 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from droidcheck.errors import DroidcheckError
 
@@ -69,7 +69,7 @@ class AdbServer:
     port: int
     host: str = "127.0.0.1"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-    _log: object = field(default=None, repr=False)
+    _log: IO[bytes] | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, port: int | None = None, *, adb: Path | None = None, timeout: float = 30.0,
@@ -140,8 +140,8 @@ class AdbServer:
         log = self._log
         if log is None:
             return ""
-        log.seek(0)  # type: ignore[attr-defined]
-        return log.read().decode("utf-8", "replace")  # type: ignore[attr-defined]
+        log.seek(0)
+        return log.read().decode("utf-8", "replace")
 
     @property
     def address(self) -> str:
@@ -178,7 +178,7 @@ class AdbServer:
                     process.wait(5)
         self.process = None
         if self._log is not None:
-            self._log.close()  # type: ignore[attr-defined]
+            self._log.close()
             self._log = None
 
     def __enter__(self) -> AdbServer:

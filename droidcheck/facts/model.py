@@ -7,7 +7,7 @@ from typing import Any
 
 from droidcheck.status import FactStatus
 
-FactValue = bool | int | float | str | list[str] | dict[str, Any] | None
+FactValue = bool | int | float | str | list[str] | list[dict[str, Any]] | dict[str, Any] | None
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def _plan_v2(log: LogFile, serial: str, sdk: int, plan: UndoPlan) -> None:
             changes[n][part] = (line, rec)
     for n, parts in sorted(changes.items()):
         intent, result = parts.get("intent"), parts.get("result")
-        line, rec = intent or result  # type: ignore[misc]
+        line, rec = intent if intent is not None else parts["result"]  # a change has at least one record
         where = _name(log, line, rec)
         problem = _common(rec, serial)
         if problem is None and intent is not None and result is not None:

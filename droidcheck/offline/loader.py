@@ -28,7 +28,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Protocol
 
 from droidcheck.errors import InputError
 from droidcheck.offline.dumpstate import Overlong
@@ -132,7 +132,13 @@ def _text_lines(block: bytes) -> list[str]:
     return lines
 
 
-def _lines(stream: IO[bytes], where: str, packed_size: int | None = None) -> Iterator[str]:
+class _Reader(Protocol):
+    """What the readers below need of a stream: a file, a zip member or a ``gzip.GzipFile``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _lines(stream: _Reader, where: str, packed_size: int | None = None) -> Iterator[str]:
     """The text lines of ``stream`` (without line ends), in linear time and bounded memory.
 
     A line longer than ``MAX_LINE`` is cut and given as an ``Overlong``; the rest of it is skipped.
@@ -182,7 +188,7 @@ def _bomb(where: str, packed_size: int) -> InputError:
                       "the text if it is genuine.")
 
 
-def _read_packed(stream: IO[bytes], where: str, packed_size: int) -> bytes:
+def _read_packed(stream: _Reader, where: str, packed_size: int) -> bytes:
     """All of a decompressing ``stream``, up to ``json_limit()`` and ``MAX_RATIO``, read 1 MiB at a time."""
     limit = json_limit()
     parts: list[bytes] = []
@@ -197,7 +203,7 @@ def _read_packed(stream: IO[bytes], where: str, packed_size: int) -> bytes:
     return b"".join(parts)
 
 
-def _from_stream(stream: IO[bytes], where: str, name: str, packed_size: int | None = None) -> Snapshot:
+def _from_stream(stream: _Reader, where: str, name: str, packed_size: int | None = None) -> Snapshot:
     from droidcheck.offline.bugreport import snapshot_from_lines
 
     snap = snapshot_from_lines(_lines(stream, where, packed_size), name)

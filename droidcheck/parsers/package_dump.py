@@ -136,9 +136,9 @@ def _apply_line(dump: PackageDump, line: str, state: dict[str, object]) -> None:
     pm = _PERM_RE.match(line)
     if pm and state.get("perm_kind"):
         entry = (pm.group(2) == "true", _split_flags(pm.group(3)))
-        user = state.get("user")
-        if state["perm_kind"] == "runtime" and isinstance(user, PackageUser):
-            user.runtime_permissions[pm.group(1)] = entry
+        current = state.get("user")
+        if state["perm_kind"] == "runtime" and isinstance(current, PackageUser):
+            current.runtime_permissions[pm.group(1)] = entry
         else:
             dump.install_permissions[pm.group(1)] = entry
         return

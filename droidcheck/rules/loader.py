@@ -279,19 +279,19 @@ def _load_file(path: Path, problems: list[Problem], display: str | None = None) 
         return []
     schema_broken: set[int | None] = set()  # rule indexes with schema errors; None: the file itself
     for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        path = tuple(err.absolute_path)
-        schema_broken.add(path[1] if len(path) > 1 and path[0] == "rules" and isinstance(path[1], int) else None)
+        at = tuple(err.absolute_path)
+        schema_broken.add(at[1] if len(at) > 1 and at[0] == "rules" and isinstance(at[1], int) else None)
         msg = err.message if len(err.message) < 200 else err.message[:200] + "…"
         if err.validator == "type" and isinstance(err.instance, bool) and "string" in str(err.validator_value):
             msg += " (YAML reads a bare yes/no/on/off/true/false as a truth value: put it in quotes)"
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             extras = sorted(set(err.instance) - set(err.schema.get("properties", {})), key=str)
             if extras:  # point at the unexpected key itself, and name it plainly (typos are not ignored)
-                path = (*path, extras[0])
+                at = (*at, extras[0])
                 msg = f"{msg} (unknown key{'s' if len(extras) > 1 else ''}: {', '.join(map(str, extras))})"
-        where = ".".join(map(str, path[2:])) if len(path) > 2 and path[0] == "rules" else \
-            ".".join(map(str, path)) if path and path[0] != "rules" else ""
-        add(path, _rule_id_at(data, path), f"{where + ': ' if where else ''}{msg}")
+        where = ".".join(map(str, at[2:])) if len(at) > 2 and at[0] == "rules" else \
+            ".".join(map(str, at)) if at and at[0] != "rules" else ""
+        add(at, _rule_id_at(data, at), f"{where + ': ' if where else ''}{msg}")
     if None in schema_broken or not isinstance(data.get("rules"), list):
         return []
     rules: list[Rule] = []

@@ -39,14 +39,12 @@ class LiveLog:
             return
         if event == "poll":
             return
-        st = tl.stages.get(event)
-        if event == "blocked":
-            st = tl.stages["notification"]
-        if st is None or st.at is None:
+        stage = tl.stages["notification"] if event == "blocked" else tl.stages.get(event)
+        if stage is None or stage.at is None:
             return
-        style = _STYLE.get(st.status, "")
-        self.console.print(Text(f"  {_MARK.get(st.status, '')}", style=style), end="")
-        line = f" {_clock(st.at)} (+{max(st.at - tl.start, 0.0):.1f} s) {st.label} — {st.detail}"
+        style = _STYLE.get(stage.status, "")
+        self.console.print(Text(f"  {_MARK.get(stage.status, '')}", style=style), end="")
+        line = f" {_clock(stage.at)} (+{max(stage.at - tl.start, 0.0):.1f} s) {stage.label} — {stage.detail}"
         self.console.print(safe(line), highlight=False)
 
 

@@ -223,18 +223,17 @@ def _fix_note(age_s: float) -> str:
 
 
 # -- settings -----------------------------------------------------------------------------------------
-def _global(ctx: DeriveContext, fact: str) -> tuple[dict[str, str] | None, Fact | None]:
+def _global(ctx: DeriveContext, fact: str) -> dict[str, str] | Fact:
+    """The global settings, or ``fact`` unknown with the reason they were not read."""
     settings = ctx.settings_global
-    if settings is None:
-        return None, unknown(fact, ctx.missing("settings_global"))
-    return settings, None
+    return unknown(fact, ctx.missing("settings_global")) if settings is None else settings
 
 
 def _settings_bool(ctx: DeriveContext, fact: str, key: str, absent: bool | None = None,
                    absent_note: str | None = None) -> Fact:
-    settings, missing = _global(ctx, fact)
-    if settings is None:
-        return missing  # type: ignore[return-value]
+    settings = _global(ctx, fact)
+    if isinstance(settings, Fact):
+        return settings
     doubt = ambiguity(settings, key)
     if doubt:
         return unknown(fact, doubt)
@@ -250,9 +249,9 @@ def _settings_bool(ctx: DeriveContext, fact: str, key: str, absent: bool | None 
 
 
 def _dnd(ctx: DeriveContext) -> list[Fact]:
-    settings, missing = _global(ctx, "notifications.dnd")
-    if settings is None:
-        return [missing, unknown("notifications.dnd_mode", missing.reason or "")]  # type: ignore[union-attr]
+    settings = _global(ctx, "notifications.dnd")
+    if isinstance(settings, Fact):
+        return [settings, unknown("notifications.dnd_mode", settings.reason or "")]
     doubt = ambiguity(settings, "zen_mode")
     if doubt:
         return [unknown("notifications.dnd", doubt), unknown("notifications.dnd_mode", doubt)]
@@ -281,9 +280,9 @@ def _mobile_data(ctx: DeriveContext) -> Fact:
     isub`` names the data SIM; else the keys when they agree; else unknown, never a guess.
     """
     fact = "network.mobile_data"
-    settings, missing = _global(ctx, fact)
-    if settings is None:
-        return missing  # type: ignore[return-value]
+    settings = _global(ctx, fact)
+    if isinstance(settings, Fact):
+        return settings
     doubts = [k for k in getattr(settings, "ambiguous", ()) if k == "mobile_data" or _MOBILE_DATA_SUB.match(k)]
     if doubts:
         return unknown(fact, ambiguity(settings, sorted(doubts)[0]) or "")
