@@ -12,6 +12,7 @@ from typing import Any
 from droidcheck import __version__
 from droidcheck.facts.extract import extract_facts, screen, unrecognised_problems
 from droidcheck.facts.model import Fact, Facts, cannot_show, known
+from droidcheck.result import CheckResult, FindingEntry, MissingEntry
 from droidcheck.rules.engine import Evaluation, evaluate, verdict_status
 from droidcheck.rules.model import Finding, Rule
 from droidcheck.snapshot import Snapshot
@@ -45,8 +46,8 @@ def apply_expected_number(facts: Facts, expected: str | None) -> None:
     facts[name] = known(name, bool(a) and bool(b) and a[-9:] == b[-9:])
 
 
-def finding_to_dict(f: Finding) -> dict[str, Any]:
-    d: dict[str, Any] = {
+def finding_to_dict(f: Finding) -> FindingEntry:
+    d: FindingEntry = {
         "rule": f.rule.id, "status": f.status, "severity": f.rule.severity, "area": f.rule.area,
         "title": f.rule.title, "label": f.rule.label, "cause": list(f.rule.cause), "explanation": f.rule.explanation,
         "evidence": dict(f.evidence), "fix": list(f.rule.fix),
@@ -64,14 +65,14 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     return d
 
 
-def missing_to_dict(f: Finding) -> dict[str, Any]:
+def missing_to_dict(f: Finding) -> MissingEntry:
     """An important rule that could not be evaluated, and why each fact it needs is unknown."""
     return {"rule": f.rule.id, "title": f.rule.title, "severity": f.rule.severity,
             "unknown_facts": dict(f.unknown_facts)}
 
 
 def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, evaluate_s: float,
-                 rules_source: list[str] | None = None) -> dict[str, Any]:
+                 rules_source: list[str] | None = None) -> CheckResult:
     """The result document. ``snapshot`` is the screened one (``droidcheck.facts.extract.screen``): its
     ``unrecognised`` outputs are listed as problems."""
     meta = snapshot.meta
@@ -122,7 +123,7 @@ def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, ev
 
 
 def check_snapshot(snapshot: Snapshot, rules: list[Rule], *, expect_number: str | None = None,
-                   rules_source: list[str] | None = None) -> dict[str, Any]:
+                   rules_source: list[str] | None = None) -> CheckResult:
     t0 = time.perf_counter()
     snapshot = screen(snapshot)  # outputs not in their command's format are 'unrecognised' from here on
     facts = extract_facts(snapshot, screened=True)
@@ -132,7 +133,7 @@ def check_snapshot(snapshot: Snapshot, rules: list[Rule], *, expect_number: str 
                         rules_source=rules_source)
 
 
-def exit_code(result: dict[str, Any]) -> ExitCode:
+def exit_code(result: CheckResult) -> ExitCode:
     """The exit code of a check, decided in one place: 0 nothing failed, 1 something failed, 3 the read was
     incomplete or important rules could not be evaluated (causes may be missing)."""
     if not result.get("complete", True) or result["verdict"]["status"] == "incomplete":

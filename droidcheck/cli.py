@@ -10,12 +10,15 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from droidcheck.cli_params import install as _plain_params
 from droidcheck.status import ExitCode
+
+if TYPE_CHECKING:
+    from droidcheck.result import CheckResult
 
 _plain_params()  # str/Path options without pydantic (~100 ms of start-up); see droidcheck/cli_params.py
 # Plain (click) help: rich's help renderer alone costs ~80 ms of start-up, and --help must feel instant.
@@ -219,7 +222,7 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _terminal_text(result: dict[str, Any]) -> str:
+def _terminal_text(result: CheckResult) -> str:
     """The terminal report as plain text (no colour or escape codes), for ``check -o FILE``."""
     import io
 
@@ -297,7 +300,7 @@ def _check_destinations(*paths: Path | None) -> None:
             check_writable_file(path)
 
 
-def _redacted(result: dict[str, Any], snap: Any = None) -> dict[str, Any]:
+def _redacted(result: CheckResult, snap: Any = None) -> CheckResult:
     """``result`` redacted; ``snap``, the snapshot it came from, tells the phone's country for numbers
     written the national way."""
     from droidcheck.report.redact import phone_regions, redact_result
@@ -326,7 +329,7 @@ def _report_kind(path: Path) -> str:
     return kind
 
 
-def _write_report(result: dict[str, Any], path: Path, *, no_redact: bool, shop: str | None,
+def _write_report(result: CheckResult, path: Path, *, no_redact: bool, shop: str | None,
                   technician: str | None, ticket: str | None, keep: tuple[Path | None, ...] | None = None,
                   same_as: Path | None = None) -> None:
     """Render ``result`` (already redacted unless ``no_redact``) as HTML or PDF, by the file's extension.
@@ -379,7 +382,9 @@ def report_cmd(result_file: Annotated[Path, typer.Argument(help="A result saved 
 
     _report_kind(output)
     _check_destinations(output)
-    result = _load_json(result_file, RESULT_FORMAT, "Save one with 'droidcheck check --format json -o FILE'.")
+    # the file's JSON, checked for its format marker only: the reporters read it with fallbacks
+    result = cast("CheckResult", _load_json(result_file, RESULT_FORMAT,
+                                            "Save one with 'droidcheck check --format json -o FILE'."))
     if watch is not None:
         result["watch"] = _load_json(watch, "droidcheck.watch", "Save one with 'droidcheck watch --format json "
                                      "-o FILE'.")

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from droidcheck.result import CheckResult
 from droidcheck.status import ExitCode
 
 DEFAULT_PROFILES = (
@@ -47,7 +48,7 @@ def run_demo(names: list[str] | None = None, console: Console | None = None) -> 
     profiles = [find_profile(n) for n in (names or DEFAULT_PROFILES)]
     rules = load_rules()
     console.print(Text(f"Starting {len(profiles)} simulated phone(s) and a private adb server…", style="dim"))
-    summary: list[tuple[str, dict]] = []
+    summary: list[tuple[str, CheckResult]] = []
     with AdbServer.start() as server, SimHost() as host:
         client = server.client()
         serials = []

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from droidcheck.adb.connection import ServerAddress
+    from droidcheck.result import CheckResult
     from droidcheck.rules.model import Rule
     from droidcheck.snapshot import Snapshot
 
@@ -127,7 +128,7 @@ def read(phone: PhoneHandle, *, deadline_s: float = DEFAULT_DEADLINE_S, progress
 
 
 def check(snapshot: Snapshot, rules: list[Rule], *, expect_number: str | None = None,
-          progress: Progress | None = None) -> dict[str, Any]:
+          progress: Progress | None = None) -> CheckResult:
     """Facts → findings → the result document (unredacted) for a snapshot from any source."""
     from droidcheck.check import check_snapshot
 
@@ -150,7 +151,7 @@ class Inspection:
 
     phone: PhoneHandle
     snapshot: Snapshot
-    result: dict[str, Any]
+    result: CheckResult
     rules: list[Rule]
 
 

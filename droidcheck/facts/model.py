@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from droidcheck.result import FactEntry
 from droidcheck.status import FactStatus
 
 FactValue = bool | int | float | str | list[str] | list[dict[str, Any]] | dict[str, Any] | None
@@ -35,8 +36,8 @@ class Fact:
     def known(self) -> bool:
         return self.status == FactStatus.OK
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"value": self.value, "status": self.status}
+    def to_dict(self) -> FactEntry:
+        out: FactEntry = {"value": self.value, "status": self.status}
         if self.reason:
             out["reason"] = self.reason
         if self.note:

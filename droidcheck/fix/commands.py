@@ -6,16 +6,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+if TYPE_CHECKING:
+    from droidcheck.result import CheckResult
 
-def _checker(phone: Any, rules: list[Any]) -> Callable[[], dict[str, Any]]:
+
+def _checker(phone: Any, rules: list[Any]) -> Callable[[], CheckResult]:
     """Read and check ``phone`` again each time it is called (before the fixes, and to prove them)."""
     from droidcheck.inspection import check, read
 
-    def check_again() -> dict[str, Any]:
+    def check_again() -> CheckResult:
         return check(read(phone), rules)
 
     return check_again
@@ -122,7 +125,7 @@ def _wait_for_customer() -> None:
                  default="", show_default=False)
 
 
-def _write_json(result: dict[str, Any], path: Path) -> None:
+def _write_json(result: CheckResult, path: Path) -> None:
     import json
 
     from droidcheck.outfile import write_atomic

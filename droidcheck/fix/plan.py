@@ -8,6 +8,7 @@ from typing import Any
 
 from droidcheck.errors import InputError
 from droidcheck.fix.actions import REGISTRY, Context, Step
+from droidcheck.result import CheckResult
 
 FIXABLE_STATUSES = ("fail", "warn")
 
@@ -22,19 +23,19 @@ class PlannedFix:
         return [f["rule"] for f in self.findings]
 
 
-def _fact(result: dict[str, Any], name: str) -> Any:
-    fact = result.get("facts", {}).get(name) or {}
-    return fact.get("value") if fact.get("status", "ok") == "ok" else None
+def _fact(result: CheckResult, name: str) -> Any:
+    fact = result["facts"].get(name)
+    return fact.get("value") if fact and fact.get("status", "ok") == "ok" else None
 
 
-def context_from(result: dict[str, Any]) -> Context:
+def context_from(result: CheckResult) -> Context:
     sdk = result.get("device", {}).get("sdk") or _fact(result, "android.sdk") or 0
     amazon = _fact(result, "amazon.packages") or []
     return Context(sdk=int(sdk), sms_app=_fact(result, "sms.default_app") or None,
                    amazon_app=amazon[0] if amazon else None)
 
 
-def plan_fixes(result: dict[str, Any], only: list[str] | None = None) -> tuple[list[PlannedFix], list[str]]:
+def plan_fixes(result: CheckResult, only: list[str] | None = None) -> tuple[list[PlannedFix], list[str]]:
     """The fixes for ``result``'s failing/warning findings, in finding order; and the auto_fix names the
     rules gave that this build has no action for (reported, never fatal)."""
     wanted = _check_only(only)

@@ -13,20 +13,21 @@ from typing import Any
 from droidcheck.fix.apply import Outcome, apply_step, read_values
 from droidcheck.fix.audit import AuditLog, change_entry
 from droidcheck.fix.plan import PlannedFix, plan_fixes
+from droidcheck.result import CheckResult
 from droidcheck.status import ExitCode
 
 Say = Callable[[str], None]
 Confirm = Callable[[str], bool]
 #: ``recheck()`` reads the phone again and returns a fresh check result.
-Recheck = Callable[[], dict[str, Any]]
+Recheck = Callable[[], CheckResult]
 
 
 @dataclass
 class FixRun:
-    result_before: dict[str, Any]
+    result_before: CheckResult
     planned: list[PlannedFix] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
-    result_after: dict[str, Any] | None = None
+    result_after: CheckResult | None = None
     exit_code: ExitCode = ExitCode.OK
 
 
@@ -68,14 +69,14 @@ def _record(serial: str, n: int, p: PlannedFix, outcome: Outcome | None, why: st
             "instruction": s.instruction, "note": s.note}
 
 
-def status_of(result: dict[str, Any] | None, rule: str) -> str:
-    for f in (result or {}).get("findings", []):
+def status_of(result: CheckResult | None, rule: str) -> str:
+    for f in result["findings"] if result is not None else []:
         if f["rule"] == rule:
             return str(f["status"])
     return "absent"
 
 
-def run_fix(result: dict[str, Any], device: Any, serial: str, *, recheck: Recheck, log: AuditLog | None,
+def run_fix(result: CheckResult, device: Any, serial: str, *, recheck: Recheck, log: AuditLog | None,
             confirm: Confirm, say: Say, only: list[str] | None = None, dry_run: bool = False,
             settle_s: float | None = None, wait_for_customer: Callable[[], None] | None = None) -> FixRun:
     planned, missing = plan_fixes(result, only)
@@ -127,7 +128,7 @@ def run_fix(result: dict[str, Any], device: Any, serial: str, *, recheck: Rechec
     return run
 
 
-def _exit_code(planned: list[PlannedFix], records: list[dict[str, Any]], after: dict[str, Any]) -> ExitCode:
+def _exit_code(planned: list[PlannedFix], records: list[dict[str, Any]], after: CheckResult) -> ExitCode:
     """OK when every fix that was not declined left its findings passing (or no longer applying)."""
     for p, rec in zip(planned, records, strict=True):
         if rec["why"] == "declined":
@@ -139,7 +140,7 @@ def _exit_code(planned: list[PlannedFix], records: list[dict[str, Any]], after: 
     return ExitCode.OK
 
 
-def _show_before_after(planned: list[PlannedFix], before: dict[str, Any], after: dict[str, Any], say: Say) -> None:
+def _show_before_after(planned: list[PlannedFix], before: CheckResult, after: CheckResult, say: Say) -> None:
     say("")
     say("Re-check:")
     targeted = [rule for p in planned for rule in p.rules]

@@ -21,9 +21,12 @@ import signal
 import threading
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from droidcheck.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from droidcheck.result import CheckResult
 
 #: Below this many phones the pool's start-up (about a second on a small machine) costs more than it saves.
 MIN_PHONES_FOR_POOL = 24
@@ -32,7 +35,7 @@ RulesKey = tuple[str, ...]  # a target's extra rule directories
 _worker_rules: dict[RulesKey, list[Any]] = {}
 
 
-def evaluate(snap: Snapshot, rules: list[Any], redact: bool) -> tuple[dict[str, Any], str]:
+def evaluate(snap: Snapshot, rules: list[Any], redact: bool) -> tuple[CheckResult, str]:
     """(result, snapshot JSON) for one read phone; redacted unless ``redact`` is False."""
     from droidcheck.check import check_snapshot
     from droidcheck.report.redact import phone_regions, redact_result
@@ -58,7 +61,7 @@ def _rules_for_key(key: RulesKey) -> list[Any]:
     return _worker_rules[key]
 
 
-def _evaluate_in_worker(snap: Snapshot, key: RulesKey, redact: bool) -> tuple[dict[str, Any], str]:
+def _evaluate_in_worker(snap: Snapshot, key: RulesKey, redact: bool) -> tuple[CheckResult, str]:
     return evaluate(snap, _rules_for_key(key), redact)
 
 
@@ -110,7 +113,7 @@ class Evaluator:
             for _ in range(workers):  # start the workers now, while the first phones are being read
                 self.pool.submit(_warm_up)
 
-    def __call__(self, snap: Snapshot, key: RulesKey, rules: list[Any]) -> tuple[dict[str, Any], str]:
+    def __call__(self, snap: Snapshot, key: RulesKey, rules: list[Any]) -> tuple[CheckResult, str]:
         pool = self.pool
         if pool is not None:
             try:

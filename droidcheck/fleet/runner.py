@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +24,7 @@ from droidcheck.fleet.evaluate import Evaluator, pool_size, snapshot_json
 from droidcheck.fleet.plan import Target
 from droidcheck.fleet.progress import Progress
 from droidcheck.fleet.store import RunStore, utc_now
+from droidcheck.result import CheckResult
 from droidcheck.rules.model import Rule
 from droidcheck.status import ExitCode
 
@@ -50,7 +51,7 @@ def _stub_result(t: Target, problem: str, status: str) -> dict[str, Any]:
             "verdict": {"status": status, "likely_causes": []}, "timing": {"read_s": 0.0}}
 
 
-def _line(t: Target, status: str, result: dict[str, Any], attempt: str) -> dict[str, Any]:
+def _line(t: Target, status: str, result: Mapping[str, Any], attempt: str) -> dict[str, Any]:
     titles = {f["rule"]: f["title"] for f in result.get("findings", [])}
     causes = result["verdict"].get("likely_causes", [])
     return {
@@ -81,6 +82,7 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
     evaluator = evaluator or Evaluator(opts.redact, 0)
     snap = None
     snapshot_json: str | None = None
+    result: CheckResult | dict[str, Any]  # or, for a phone not checked, a stand-in of the same shape
     try:
         with server_slot:
             progress.update(t.key, "reading")

@@ -27,6 +27,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,7 +117,7 @@ class RunStore:
                 folders.setdefault(key, folder_name(key))
         return self.path / "devices" / folders[key]
 
-    def record(self, line: dict[str, Any], result: dict[str, Any] | None, snapshot_json: str | None) -> None:
+    def record(self, line: dict[str, Any], result: Mapping[str, Any] | None, snapshot_json: str | None) -> None:
         """Persist one finished device. Thread-safe; durable when it returns."""
         d = self.device_dir(line["key"])
         d.mkdir(parents=True, exist_ok=True)

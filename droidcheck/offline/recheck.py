@@ -13,12 +13,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from droidcheck.errors import InputError
 from droidcheck.offline.loader import _ZIP_MAGIC, load_input, sniff_text
 from droidcheck.status import ExitCode
 from droidcheck.untrusted import open_regular
+
+if TYPE_CHECKING:
+    from droidcheck.result import CheckResult
 
 _SKIP_DIRS = {".git", "__pycache__", ".venv", "node_modules"}
 
@@ -28,7 +31,7 @@ class Recheck:
     """One input file and what re-checking it gave."""
 
     path: Path
-    result: dict[str, Any] | None = None
+    result: CheckResult | None = None
     error: str | None = None
     hint: str | None = None
 

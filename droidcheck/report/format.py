@@ -7,6 +7,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from droidcheck.facts.registry import FACTS_BY_NAME
+from droidcheck.result import FindingEntry
 
 
 def _bytes(n: float) -> str:
@@ -156,9 +157,9 @@ AREA_ORDER = ("network", "phone-number", "sms-app", "notifications", "background
               "security", "account")
 
 
-def findings_by_area(findings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+def findings_by_area(findings: list[FindingEntry]) -> list[tuple[str, list[FindingEntry]]]:
     """Checks (not the manual checklist) grouped by area, areas in ``AREA_ORDER``, then any others by name."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
+    grouped: dict[str, list[FindingEntry]] = {}
     for f in findings:
         if f.get("status") != "manual":
             grouped.setdefault(str(f.get("area") or "other"), []).append(f)

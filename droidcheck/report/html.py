@@ -21,6 +21,7 @@ from droidcheck.report.shop import (
     evidence_facts,
     evidence_text,
 )
+from droidcheck.result import CheckResult, FindingEntry
 
 CSS = """
 *{box-sizing:border-box}
@@ -197,7 +198,7 @@ def _delivery(r: Report) -> str:
 
 
 def _cause(c: Any) -> str:
-    f: dict[str, Any] = c.finding
+    f: FindingEntry = c.finding
     status = str(f.get("status", ""))
     parts = [f'<li class="cause s-{_e(status)}"><h3>{c.rank}. {_e(f.get("title", ""))} {_badge(status)}</h3>']
     ev = evidence_text(f)
@@ -285,7 +286,7 @@ def render_report(r: Report) -> str:
             f"<body><main>{''.join(body)}</main></body></html>\n")
 
 
-def to_html(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: bool = True,
+def to_html(result: CheckResult, shop: ShopInfo | None = None, *, mask: bool = True,
             printed_at: datetime | None = None, zone: tzinfo | None = None) -> str:
     """The report for ``result`` (already redacted, unless the user asked otherwise) as an HTML page."""
     return render_report(build_report(result, shop, mask=mask, printed_at=printed_at, zone=zone))

@@ -10,10 +10,13 @@ read. An incomplete read adds an ``<error>`` case too, so CI never reports a pho
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 
+from droidcheck.result import CheckResult
 
-def _suite(result: dict[str, Any]) -> ET.Element:
+
+def _suite(result: CheckResult | dict[str, Any]) -> ET.Element:
     d = result["device"]
     name = f"{d.get('serial') or 'device'} ({' '.join(x for x in (d.get('maker'), d.get('model')) if x)})"
     findings = result["findings"]
@@ -63,7 +66,9 @@ def _xml_safe(root: ET.Element) -> None:
             el.text = xml_text(el.text)
 
 
-def to_junit(results: list[dict[str, Any]]) -> str:
+def to_junit(results: Sequence[CheckResult | dict[str, Any]]) -> str:
+    """One suite per result; fleet also passes the result-shaped stand-in it keeps for a phone it could not
+    read (device, verdict and problems only)."""
     root = ET.Element("testsuites", name="droidcheck")
     for r in results:
         root.append(_suite(r))

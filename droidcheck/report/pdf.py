@@ -27,6 +27,7 @@ from droidcheck.report.shop import (
     check_name,
     evidence_text,
 )
+from droidcheck.result import CheckResult, FindingEntry
 
 _SUBSTITUTES = {
     "→": "->", "←": "<-", "↳": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
@@ -269,13 +270,13 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         text(f"{causes_title}: {none}", 10, "B", 5.5)
     else:
         heading(causes_title)
-    for c in r.causes:
-        f: dict[str, Any] = c.finding
+    for cause in r.causes:
+        f: FindingEntry = cause.finding
         status = str(f.get("status", ""))
         if pdf.will_page_break(24):
             pdf.add_page()
         y0 = pdf.get_y()
-        text(f"{c.rank}. {f.get('title', '')}   [{STATUS_LABEL.get(status, status)}]", 10, "B", 5, indent=3)
+        text(f"{cause.rank}. {f.get('title', '')}   [{STATUS_LABEL.get(status, status)}]", 10, "B", 5, indent=3)
         ev = evidence_text(f)
         if ev:
             text(f"The phone showed: {ev}", 7.5, "", 3.6, (70, 70, 70), indent=3)
@@ -286,7 +287,7 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
             text("What to do:", 9, "B", 4.3, indent=3)
         for i, step in enumerate(steps, 1):
             text(f"{i}. {step}", 9, "", 4.1, (21, 70, 140), indent=7)
-        for x in c.explained:
+        for x in cause.explained:
             text(f"Also explained by this: {x.get('title', '')} ({evidence_text(x)})", 8, "I", 3.8,
                  (85, 85, 85), indent=5)
         y1 = pdf.get_y()
@@ -330,7 +331,7 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
         # Two columns, row by row: nine short items would otherwise fill half a page on their own.
         gap = 5.0
         col = (width - gap) / 2
-        def item_height(f: dict[str, Any]) -> float:
+        def item_height(f: FindingEntry) -> float:
             pdf.set_font(family, "B", 8)
             title = pdf.multi_cell(col - 5.5, 3.7, t(str(f.get("title", ""))), dry_run=True, output="LINES")
             pdf.set_font(family, "", 6.8)
@@ -366,14 +367,14 @@ def render_pdf(r: Report, paper: str = "A4") -> bytes:
     y = pdf.get_y()
     pdf.set_draw_color(40, 40, 40)
     half = (width - 10) / 2
-    for i, label in enumerate(("Technician signature" + (f" ({s.technician})" if s.technician else ""),
-                               "Customer signature")):
+    for i, signature in enumerate(("Technician signature" + (f" ({s.technician})" if s.technician else ""),
+                                   "Customer signature")):
         x = pdf.l_margin + i * (half + 10)
         pdf.line(x, y, x + half, y)
         pdf.set_xy(x, y + 0.8)
         pdf.set_font(family, "", 8)
         pdf.set_text_color(70, 70, 70)
-        pdf.cell(half, 4, t(label))
+        pdf.cell(half, 4, t(signature))
     data = bytes(pdf.output())
     message = describe_missing(missing)
     if message:
@@ -404,7 +405,7 @@ def _style(bold: bool = False, color: tuple[int, int, int] | None = None,
     return FontFace(emphasis="BOLD" if bold else None, color=color, fill_color=fill, size_pt=size)
 
 
-def to_pdf(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: bool = True, paper: str = "A4",
+def to_pdf(result: CheckResult, shop: ShopInfo | None = None, *, mask: bool = True, paper: str = "A4",
            printed_at: datetime | None = None, zone: tzinfo | None = None) -> bytes:
     """The report for ``result`` (already redacted, unless the user asked otherwise) as PDF bytes."""
     return render_pdf(build_report(result, shop, mask=mask, printed_at=printed_at, zone=zone), paper)

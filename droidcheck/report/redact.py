@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from droidcheck.facts.registry import FACTS_BY_NAME
+from droidcheck.result import CheckResult
 
 REDACTED = "[redacted]"
 
@@ -357,7 +358,11 @@ def _hidden(name: str, value: Any) -> Any:
     return value
 
 
-def redact_result(result: dict[str, Any], regions: tuple[str, ...] = ()) -> dict[str, Any]:
+#: A check result, or a result-shaped document (fleet's stand-in for a phone that could not be read).
+_Doc = TypeVar("_Doc", CheckResult, dict[str, Any])
+
+
+def redact_result(result: _Doc, regions: tuple[str, ...] = ()) -> _Doc:
     """A copy of a result dict with private facts blanked, identifiers masked and every string scrubbed.
     ``regions``: the phone's countries (``phone_regions`` of the snapshot it came from), when known."""
     out = redact_value(result, regions)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 
 from droidcheck.errors import InputError
 from droidcheck.report.format import evidence_words, fact_label, findings_by_area, local_time, unknown_words
+from droidcheck.result import CheckResult, FactEntry, FindingEntry
 
 CONFIG_NAMES = ("droidcheck.toml", "droidcheck.yaml", "droidcheck.yml")
 
@@ -43,7 +45,7 @@ NOW_WORDS = {"pass": "passing", "fail": "still failing", "warn": "still a possib
 TRANSPORT_WORDS = {"usb": "USB", "wifi/tcp": "the network (Wi-Fi adb)", "emulator": "emulator"}
 
 
-def missing_lines(result: dict[str, Any]) -> list[str]:
+def missing_lines(result: CheckResult) -> list[str]:
     """The important checks that could not be made (``verdict.missing``), one plain line each."""
     lines = []
     for m in (result.get("verdict") or {}).get("missing") or []:
@@ -107,16 +109,16 @@ def load_shop(directory: Path | None = None) -> ShopInfo:
 
 # -- the report content ------------------------------------------------------------------------------
 
-def canonical_json(result: dict[str, Any]) -> str:
+def canonical_json(result: Mapping[str, Any]) -> str:
     return json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def result_digest(result: dict[str, Any]) -> str:
+def result_digest(result: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of ``result``: lets anyone check a printout against the saved result."""
     return hashlib.sha256(canonical_json(result).encode("utf-8")).hexdigest()
 
 
-def evidence_text(finding: dict[str, Any]) -> str:
+def evidence_text(finding: Mapping[str, Any]) -> str:
     """One line of evidence in words ("Airplane mode: on"); for unknown checks, why the facts could not
     be read."""
     if finding.get("status") == "unknown" and finding.get("unknown_facts"):
@@ -124,13 +126,13 @@ def evidence_text(finding: dict[str, Any]) -> str:
     return evidence_words(finding.get("evidence") or {})
 
 
-def evidence_facts(finding: dict[str, Any]) -> str:
+def evidence_facts(finding: FindingEntry) -> str:
     """The fact names behind a check's evidence, for the technician (``radio.airplane_mode``)."""
     names = finding.get("unknown_facts") if finding.get("status") == "unknown" else None
     return ", ".join(names or finding.get("evidence") or {})
 
 
-def check_name(finding: dict[str, Any]) -> str:
+def check_name(finding: FindingEntry) -> str:
     """A problem reads as its title ("Airplane mode is on"); anything else as the neutral check name."""
     if finding.get("status") in ("fail", "warn"):
         return str(finding.get("title", ""))
@@ -140,8 +142,8 @@ def check_name(finding: dict[str, Any]) -> str:
 @dataclass
 class Cause:
     rank: int
-    finding: dict[str, Any]
-    explained: list[dict[str, Any]] = field(default_factory=list)
+    finding: FindingEntry
+    explained: list[FindingEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -184,8 +186,8 @@ class Report:
     complete: bool
     problems: list[str]
     causes: list[Cause]
-    areas: list[tuple[str, list[dict[str, Any]]]]
-    checklist: list[dict[str, Any]]
+    areas: list[tuple[str, list[FindingEntry]]]
+    checklist: list[FindingEntry]
     digest: str
     redacted: bool
     version: str
@@ -217,7 +219,7 @@ def _setting_change(c: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def changes_of(result: dict[str, Any], zone: tzinfo | None = None) -> list[Change]:
+def changes_of(result: CheckResult, zone: tzinfo | None = None) -> list[Change]:
     """Fix mode's changes (``result["changes"]``) as the story a customer reads: the problem found, what
     was done and when, and what the same check says now (this result was made after the changes)."""
     by_rule = {str(f.get("rule")): f for f in _list(result.get("findings")) if isinstance(f, dict)}
@@ -243,7 +245,7 @@ _STAGE_WORDS = {"reached": "reached", "not_reached": "not reached", "not_observa
                 "unreadable": "could not be read", "waiting": "still waiting"}
 
 
-def timeline_of(result: dict[str, Any]) -> list[Stage]:
+def timeline_of(result: CheckResult) -> list[Stage]:
     """A watch result's stages as timeline rows, in the order the watch lists them."""
     watch = result.get("watch")
     if not isinstance(watch, dict):
@@ -262,7 +264,7 @@ def timeline_of(result: dict[str, Any]) -> list[Stage]:
     return rows
 
 
-def delivery_summary(result: dict[str, Any], zone: tzinfo | None = None) -> list[str]:
+def delivery_summary(result: CheckResult, zone: tzinfo | None = None) -> list[str]:
     """A watch result's verdict, notes (why: DND on, block inferred…), when it started and the sender."""
     watch = result.get("watch")
     if not isinstance(watch, dict):
@@ -278,21 +280,26 @@ def delivery_summary(result: dict[str, Any], zone: tzinfo | None = None) -> list
     return lines
 
 
-def _operators(result: dict[str, Any]) -> str:
+def _value(facts: dict[str, FactEntry], name: str) -> Any:
+    fact = facts.get(name)
+    return fact.get("value") if fact else None
+
+
+def _operators(result: CheckResult) -> str:
     facts = result.get("facts") or {}
-    slots = (facts.get("sim.slots") or {}).get("value")
+    slots = _value(facts, "sim.slots")
     names: list[str] = []
     if isinstance(slots, list):
         for slot in slots:
             if isinstance(slot, dict) and slot.get("operator"):
                 names.append(str(slot["operator"]))
-    op = (facts.get("signal.operator") or {}).get("value")
+    op = _value(facts, "signal.operator")
     if not names and op:
         names.append(str(op))
     return " / ".join(dict.fromkeys(names))
 
 
-def _serial_number(result: dict[str, Any], mask: bool) -> str:
+def _serial_number(result: CheckResult, mask: bool) -> str:
     """The phone's own serial number (the ``device.serial_number`` fact), masked unless asked. A result
     from before that fact: a USB phone's adb serial is its serial number; a network one's is an address."""
     from droidcheck.report.redact import mask_identifier
@@ -308,7 +315,7 @@ def _serial_number(result: dict[str, Any], mask: bool) -> str:
     return mask_identifier(value) if mask else value
 
 
-def _connection(d: dict[str, Any], mask: bool) -> str:
+def _connection(d: Mapping[str, Any], mask: bool) -> str:
     """How the phone was reached, for the technician: its adb serial and the transport."""
     from droidcheck.report.redact import mask_serial
 
@@ -319,7 +326,7 @@ def _connection(d: dict[str, Any], mask: bool) -> str:
     return f"{mask_serial(serial) if mask else serial}" + (f" over {how}" if how else "")
 
 
-def build_report(result: dict[str, Any], shop: ShopInfo | None = None, *, mask: bool = True,
+def build_report(result: CheckResult, shop: ShopInfo | None = None, *, mask: bool = True,
                  printed_at: datetime | None = None, zone: tzinfo | None = None) -> Report:
     """The report for ``result``. ``mask`` hides the middle of the serial number and the adb serial (not
     part of ``redact_result`` for the adb serial, which tells phones apart in JSON; on paper, which leaves

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from droidcheck.report.format import area_title, evidence_text, evidence_words, findings_by_area
 from droidcheck.report.safe_text import clean, clean_tree
+from droidcheck.result import CheckResult, FindingEntry
 
 STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "bold yellow"),
                 "unknown": ("? UNKNOWN", "magenta"), "pass": ("✓ pass", "green"), "skip": ("– skip", "dim"),
@@ -23,11 +24,11 @@ VERDICT_TEXT = {"fail": ("Problems found that stop codes arriving or being seen"
                                "bold black on dark_orange")}
 
 
-def _evidence(finding: dict[str, Any]) -> str:
+def _evidence(finding: FindingEntry) -> str:
     return evidence_text(finding.get("evidence", {}))
 
 
-def _device_line(result: dict[str, Any]) -> str:
+def _device_line(result: CheckResult) -> str:
     d = result["device"]
     name = " ".join(x for x in (d.get("maker"), d.get("model")) if x) or "unknown phone"
     android = f"Android {d['android_release']} (API {d['sdk']})" if d.get("sdk") else "Android version unknown"
@@ -44,7 +45,7 @@ def _hanging(mark: Text, body: Text) -> Table:
     return grid
 
 
-def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> Group:
+def _cause_block(n: int, f: FindingEntry, explained: list[FindingEntry]) -> Group:
     label, style = STATUS_STYLE[f["status"]]
     head = Text.assemble((f"{n}. ", "bold"), (f["title"], "bold"), "  ", (label, style),
                          (f"  [{f['severity']}]", "dim"))
@@ -60,7 +61,7 @@ def _cause_block(n: int, f: dict[str, Any], explained: list[dict[str, Any]]) -> 
     return Group(*lines, Text(""))
 
 
-def render(result: dict[str, Any], console: Console | None = None) -> None:
+def render(result: CheckResult, console: Console | None = None) -> None:
     console = console or Console()
     result = clean_tree(result)  # phone text (models, operator and service names…) must not drive the terminal
     verdict = result["verdict"]["status"]

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ def _same(path: Path) -> str:
     return os.path.normcase(os.path.abspath(path))
 
 
-def save_canonical(result: dict[str, Any], path: Path) -> str:
+def save_canonical(result: Mapping[str, Any], path: Path) -> str:
     """Write ``result`` in canonical form (atomically: a half-written file never carries the name) and
     return its digest."""
     data = canonical_json(result).encode("utf-8")

@@ -61,15 +61,15 @@ def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST
     sms_app = None
     if rule_set is not None:
         check_result = check(read(phone), rule_set)
-        fact = check_result.get("facts", {}).get("sms.default_app") or {}
-        sms_app = fact.get("value") or None
+        fact = check_result["facts"].get("sms.default_app")
+        sms_app = (fact["value"] if fact else None) or None
     device = phone.device
 
     def shell(script: str) -> str:
         return run_shell(device, script, timeout=20)
 
     console = Console(stderr=fmt == "json")
-    info = {"serial": phone.serial, "model": phone.model or None}
+    info: dict[str, Any] = {"serial": phone.serial, "model": phone.model or None}
     if check_result is not None:
         info.update({k: check_result["device"].get(k) for k in ("model", "android_release", "sdk")})
     outcome = run_watch(shell, timeout_s=timeout, interval_s=interval, sms_app=sms_app, grace_s=grace,

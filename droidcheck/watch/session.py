@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from droidcheck.collect.batch import Framing
+from droidcheck.result import CheckResult
 from droidcheck.watch import sources as src
 from droidcheck.watch.timeline import Timeline
 from droidcheck.watch.verdict import Verdict, decide, qualify
@@ -35,7 +36,7 @@ class WatchOutcome:
     ended_by: str  # notification | blocked | grace | timeout | interrupted | device_lost
     duration_s: float
     device: dict[str, Any] = field(default_factory=dict)
-    check: dict[str, Any] | None = None
+    check: CheckResult | None = None
     problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def _apply(tl: Timeline, sections: dict[str, str], info: PhoneInfo, now: float) 
 
 
 def run_watch(shell: Shell, *, timeout_s: float = 180.0, interval_s: float = 1.0,
-              sms_app: str | None = None, check_result: dict[str, Any] | None = None,
+              sms_app: str | None = None, check_result: CheckResult | None = None,
               device: dict[str, Any] | None = None, on_event: OnEvent | None = None,
               grace_s: float = NOTIFICATION_GRACE_S, sleep: Callable[[float], None] = time.sleep) -> WatchOutcome:
     """Watch one SMS arrive. ``on_event("start"|"poll"|<stage id>|"blocked", timeline)`` drives a display."""

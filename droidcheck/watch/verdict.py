@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from droidcheck.result import CheckResult
 from droidcheck.watch.sources import ZEN_MODES
 from droidcheck.watch.timeline import Timeline
 
@@ -105,7 +106,7 @@ def qualify(verdict: Verdict, ended_by: str, duration_s: float) -> None:
         verdict.summary = seen + _SUMMARY["network"].removeprefix("Nothing reached the phone")
 
 
-def decide(tl: Timeline, check_result: dict[str, Any] | None) -> Verdict:
+def decide(tl: Timeline, check_result: CheckResult | None) -> Verdict:
     stop, evidence, notes = _stop(tl)
     candidates = list(STAGE_RULES.get(stop, ()))
     findings: list[dict[str, Any]] = []
