@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from droidcheck.errors import DroidcheckError
 from droidcheck.report.format import AREA_ORDER, area_title
+from droidcheck.result import CheckResult, FindingEntry
 from droidcheck.serve.events import EventBus
 from droidcheck.serve.lab import Lab
 from droidcheck.serve.security import REPORT_CSP, Access, AccessMiddleware
@@ -77,7 +78,7 @@ def verdict_headline(result: dict[str, Any] | None) -> str:
     return VERDICT_HEADLINE.get(result["verdict"]["status"], str(result["verdict"]["status"]))
 
 
-def verdict_class(result: dict[str, Any] | None) -> str:
+def verdict_class(result: CheckResult | None) -> str:
     if not result:
         return "none"
     status = result["verdict"]["status"]
@@ -86,7 +87,7 @@ def verdict_class(result: dict[str, Any] | None) -> str:
     return str(status)
 
 
-def evidence(finding: dict[str, Any]) -> str:
+def evidence(finding: FindingEntry) -> str:
     from droidcheck.report.shop import evidence_text
 
     return evidence_text(finding)
@@ -123,13 +124,13 @@ def card_context(card: PhoneCard) -> dict[str, Any]:
     from droidcheck.report.format import findings_by_area
 
     result = card.result
-    findings = list((result or {}).get("findings") or [])
-    by_rule = {f.get("rule"): f for f in findings}
-    causes = [by_rule[r] for r in ((result or {}).get("verdict") or {}).get("likely_causes") or [] if r in by_rule]
+    findings = list(result["findings"]) if result else []
+    by_rule = {f["rule"]: f for f in findings}
+    causes = [by_rule[r] for r in (result["verdict"]["likely_causes"] if result else []) if r in by_rule]
     return {"card": card, "result": result, "causes": causes, "verdict_class": verdict_class(result),
             "areas": findings_by_area(findings) if result else [],
             "checklist": [f for f in findings if f.get("status") == "manual"],
-            "changes": (result or {}).get("changes") or []}
+            "changes": (result.get("changes") if result else None) or []}
 
 
 class Pages:
@@ -239,7 +240,7 @@ class Pages:
         return JSONResponse({"ok": True}, status_code=202)
 
     # -- downloads -----------------------------------------------------------------------------------
-    def _result(self, request: Request) -> tuple[PhoneCard, dict[str, Any]]:
+    def _result(self, request: Request) -> tuple[PhoneCard, CheckResult]:
         card = self.ctx.station.card(request.path_params["key"])
         if card.result is None:
             raise StationError("this phone has not been checked yet", 404)

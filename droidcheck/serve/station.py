@@ -27,6 +27,7 @@ from droidcheck.serve.tracker import TrackedDevice
 if TYPE_CHECKING:
     from droidcheck.adb.connection import ServerAddress
     from droidcheck.inspection import Event, PhoneHandle
+    from droidcheck.result import CheckResult
     from droidcheck.rules.model import Rule
 
 IDLE, CHECKING, FIXING, WATCHING = "idle", "checking", "fixing", "watching"
@@ -57,8 +58,8 @@ class PhoneCard:
     plugged: bool = True
     activity: str = IDLE
     stage: str = ""
-    result: dict[str, Any] | None = None
-    raw: dict[str, Any] | None = None
+    result: CheckResult | None = None
+    raw: CheckResult | None = None
     error: str | None = None
     checked_at: float | None = None
     fixes: list[dict[str, Any]] = field(default_factory=list)
@@ -217,7 +218,7 @@ class Station:
 
         return say
 
-    def _read_and_check(self, card: PhoneCard, phone: PhoneHandle) -> dict[str, Any]:
+    def _read_and_check(self, card: PhoneCard, phone: PhoneHandle) -> CheckResult:
         from droidcheck.inspection import check, read
 
         progress = self._progress(card)
@@ -227,14 +228,14 @@ class Station:
         raw = self._read_and_check(card, self._handle(card))
         self._store_result(card, raw)
 
-    def _store_result(self, card: PhoneCard, raw: dict[str, Any]) -> None:
+    def _store_result(self, card: PhoneCard, raw: CheckResult) -> None:
         from droidcheck.fix.plan import plan_fixes
 
         result = _redacted(raw) if self.redact else raw
         planned, _missing = plan_fixes(raw)
         with self._lock:
             card.raw, card.result, card.checked_at = raw, result, time.time()
-            if result.get("device", {}).get("model"):
+            if result["device"].get("model"):
                 card.model = str(result["device"]["model"])
             card.fixes = [{"action": p.step.action, "summary": p.step.summary, "kind": p.step.kind,
                            "note": p.step.note, "instruction": p.step.instruction, "rules": p.rules}
@@ -255,7 +256,7 @@ class Station:
         if log.started:
             card.fix_logs.append(str(path))
         if run.result_after is not None:
-            previous = list((card.raw or {}).get("changes") or [])
+            previous = list(card.raw.get("changes") or [])
             run.result_after["changes"] = previous + list(run.result_after.get("changes") or [])
             self._store_result(card, run.result_after)
 
@@ -273,8 +274,9 @@ class Station:
         from droidcheck.watch.session import run_watch
 
         phone = self._handle(card)
-        raw = card.raw or {}
-        sms_app = ((raw.get("facts") or {}).get("sms.default_app") or {}).get("value") or None
+        raw = card.raw
+        fact = raw["facts"].get("sms.default_app") if raw is not None else None
+        sms_app = (fact.get("value") if fact else None) or None
         device = {"serial": card.serial, "model": card.model or None}
 
         def live(_kind: str, timeline: Any) -> None:
@@ -282,7 +284,7 @@ class Station:
             self._publish(card)
 
         outcome = run_watch(lambda script: run_shell(phone.device, script, timeout=20), timeout_s=timeout_s,
-                            sms_app=sms_app, check_result=raw or None, device=device, on_event=live)
+                            sms_app=sms_app, check_result=raw, device=device, on_event=live)
         card.watch = redact_value(outcome.to_dict())
         if card.result is not None:
             card.result = {**card.result, "watch": card.watch}
@@ -300,7 +302,7 @@ def _transport(dev: TrackedDevice) -> str:
     return "usb"
 
 
-def _redacted(result: dict[str, Any]) -> dict[str, Any]:
+def _redacted(result: CheckResult) -> CheckResult:
     from droidcheck.report.redact import redact_result
 
     return redact_result(result)
