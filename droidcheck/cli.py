@@ -10,7 +10,7 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -379,15 +379,15 @@ def report_cmd(result_file: Annotated[Path, typer.Argument(help="A result saved 
 
     A result saved by 'fix -o' lists the changes made; '--watch' adds where a requested code got to."""
     from droidcheck.check import RESULT_FORMAT
+    from droidcheck.result import saved_result, saved_watch
 
     _report_kind(output)
     _check_destinations(output)
-    # the file's JSON, checked for its format marker only: the reporters read it with fallbacks
-    result = cast("CheckResult", _load_json(result_file, RESULT_FORMAT,
-                                            "Save one with 'droidcheck check --format json -o FILE'."))
+    hint = "Save one with 'droidcheck check --format json -o FILE'."
+    result = saved_result(_load_json(result_file, RESULT_FORMAT, hint), result_file, hint)
     if watch is not None:
-        result["watch"] = _load_json(watch, "droidcheck.watch", "Save one with 'droidcheck watch --format json "
-                                     "-o FILE'.")
+        hint = "Save one with 'droidcheck watch --format json -o FILE'."
+        result["watch"] = saved_watch(_load_json(watch, "droidcheck.watch", hint), watch, hint)
     # Redacting an already redacted result changes nothing, so the digest still matches the saved file.
     shown = result if no_redact else _redacted(result)
     from droidcheck.report.shop import result_digest

@@ -9,7 +9,10 @@ so code reading one still guards with ``.get``.
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from pathlib import Path
+from typing import Any, NotRequired, TypedDict, cast
+
+from droidcheck.errors import InputError
 
 
 class DeviceInfo(TypedDict):
@@ -94,3 +97,82 @@ class CheckResult(TypedDict):
     watch: NotRequired[dict[str, Any]]  # a watch result attached with ``report --watch``
     redacted: NotRequired[bool]  # set by ``droidcheck.report.redact.redact_result``
 
+
+# -- a result read back from a file --------------------------------------------------------------------------
+#
+# ``droidcheck report`` renders a result (and a watch result) saved earlier: user-supplied files, so hostile
+# input. Only their ``format`` marker is checked on loading; the reporters read the keys they need with
+# fallbacks for absent ones, but each key that is present must hold the kind of JSON value it holds in
+# a document droidcheck wrote, or rendering fails half way. ``shape_problem`` says which key does not.
+
+class Each:
+    """A JSON object whose every value has ``shape`` (facts by name, evidence by fact name)."""
+
+    def __init__(self, shape: Any) -> None:
+        self.shape = shape
+
+
+_TEXT = (str,)
+_SCALAR = (str, int, float, bool, type(None))
+_FINDING = {"rule": _TEXT, "status": _TEXT, "severity": _TEXT, "area": _TEXT, "title": _TEXT, "label": _TEXT,
+            "cause": [_TEXT], "explanation": _TEXT, "evidence": dict, "fix": [_TEXT],
+            "unknown_facts": Each(_SCALAR), "explained_by": _TEXT, "explains": [_TEXT], "auto_fix": _TEXT,
+            "threshold": _TEXT}
+_MISSING = {"rule": _TEXT, "title": _TEXT, "severity": _TEXT, "unknown_facts": Each(_SCALAR)}
+_CHANGE = {"summary": _SCALAR, "fix": _SCALAR, "before": Each(_SCALAR), "after": Each(_SCALAR),
+           "applied": _SCALAR, "why": _SCALAR, "time": _SCALAR}
+WATCH_SHAPE = {"verdict": {"summary": _SCALAR, "notes": [_SCALAR]}, "sender": _SCALAR,
+               "stages": [{"status": _SCALAR, "after_s": _SCALAR, "label": _SCALAR, "id": _SCALAR}]}
+RESULT_SHAPE = {
+    "format": _TEXT, "droidcheck_version": _SCALAR, "captured_at": _SCALAR, "source": _SCALAR,
+    "device": Each(_SCALAR), "complete": _SCALAR, "problems": [_SCALAR], "facts": Each({"status": _SCALAR}),
+    "findings": [_FINDING], "verdict": {"status": _SCALAR, "likely_causes": [_SCALAR], "missing": [_MISSING]},
+    "timing": Each(_SCALAR), "rules": [_SCALAR], "changes": [_CHANGE], "watch": WATCH_SHAPE, "redacted": _SCALAR,
+}
+
+
+def shape_problem(value: Any, shape: Any, where: str = "") -> str | None:
+    """Where ``value`` (parsed JSON) is not of ``shape``, or None. A shape is a tuple of allowed types, the
+    type ``dict``/``list`` (any content), ``[item shape]``, ``{key: shape}`` (absent keys and others allowed)
+    or ``Each(shape)``."""
+    if isinstance(shape, tuple):
+        return None if isinstance(value, shape) else f"{where or 'the document'} is not {_kind(shape)}"
+    if shape is dict or shape is list:
+        return None if isinstance(value, shape) else f"{where or 'the document'} is not {_kind(shape)}"
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return f"{where or 'the document'} is not a list"
+        return next((p for i, v in enumerate(value) if (p := shape_problem(v, shape[0], f"{where}[{i}]"))), None)
+    if not isinstance(value, dict):
+        return f"{where or 'the document'} is not an object"
+    if isinstance(shape, Each):
+        items = ((k, v, shape.shape) for k, v in value.items())
+    else:
+        items = ((k, value[k], s) for k, s in shape.items() if k in value)
+    return next((p for k, v, s in items if (p := shape_problem(v, s, f"{where}.{str(k)[:40]}" if where else str(k)))),
+                None)
+
+
+def _kind(shape: Any) -> str:
+    if shape is dict:
+        return "an object"
+    if shape is list:
+        return "a list"
+    return "text" if shape == _TEXT else "a plain value (text, number, true/false or null)"
+
+
+def saved_result(data: dict[str, Any], path: Path, hint: str) -> CheckResult:
+    """A result read from ``path`` (its ``format`` already checked), once each key it has is of the kind
+    droidcheck writes there; else ``InputError``."""
+    problem = shape_problem(data, RESULT_SHAPE)
+    if problem:
+        raise InputError(f"{path} is not a droidcheck result as droidcheck writes it: {problem}", hint)
+    return cast(CheckResult, data)
+
+
+def saved_watch(data: dict[str, Any], path: Path, hint: str) -> dict[str, Any]:
+    """A watch result read from ``path``, checked like :func:`saved_result`."""
+    problem = shape_problem(data, WATCH_SHAPE)
+    if problem:
+        raise InputError(f"{path} is not a watch result as droidcheck writes it: {problem}", hint)
+    return data
