@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixture_files import FIXTURES
 
 from droidcheck.collect.batch import Framing, build_script, split_output
 from droidcheck.collect.collector import items_for
@@ -127,7 +128,7 @@ def test_forged_markers_stay_in_their_section_under_mksh(stub_bin: Path) -> None
     is exactly the command's output and the framing sees nothing wrong."""
     from droidcheck.sim.profile import find_profile
 
-    hostile = Path(__file__).parent / "fixtures" / "profiles" / "hostile-forged-markers.yaml"
+    hostile = FIXTURES / "profiles" / "hostile-forged-markers.yaml"
     profile = find_profile(str(hostile))
     items = items_for(phase_probes(1), [])
     framing = Framing()

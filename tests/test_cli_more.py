@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from fixture_files import fixture
 
 from droidcheck.adb.server import free_port
 from droidcheck.facts.registry import FACTS
 from droidcheck.sim.profile import find_profile
-
-ISUB_WITH_NUMBER = Path(__file__).parent / "fixtures" / "isub" / "s_12_userdebug_ask_every_time.txt"
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -133,8 +132,7 @@ def test_sim_command_serves_phones_until_stopped(adb_server):
 def test_expect_number_where_the_phone_reveals_it(adb_server, sim_phone, number, status):
     from droidcheck.sim.profile import SimSlot
 
-    isub = "".join(line for line in ISUB_WITH_NUMBER.read_text().splitlines(keepends=True)
-                   if not line.startswith("#"))
+    isub = fixture("isub/s_12_userdebug_ask_every_time.txt")
     serial = sim_phone("pixel8-a14-healthy", raw={"dumpsys isub": isub}, sims=[SimSlot(sub_id=5)])
     proc = run_cli("check", "--adb", adb_server.address, "-s", serial, "--format", "json", "--expect-number",
                    number)

@@ -9,9 +9,9 @@ the verdict is the healthy phone's and the read is complete.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
+from fixture_files import FIXTURES
 
 from droidcheck.check import check_snapshot, exit_code
 from droidcheck.collect.collector import read_device
@@ -22,7 +22,7 @@ from droidcheck.sim.profile import find_profile
 
 pytestmark = pytest.mark.e2e
 
-HOSTILE = Path(__file__).parent / "fixtures" / "profiles" / "hostile-forged-markers.yaml"
+HOSTILE = FIXTURES / "profiles" / "hostile-forged-markers.yaml"
 
 
 def test_forged_markers_in_phone_names_change_nothing(adb_server, sim_phone) -> None:

@@ -15,6 +15,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from fixture_files import fixture, fixture_paths
 from rich.console import Console
 
 from droidcheck.check import check_snapshot, exit_code
@@ -327,30 +328,21 @@ def test_garbage_fault_gives_unknown_with_a_reason(adb_server, sim_phone, profil
 
 # -- recognisers on real captured formats ----------------------------------------------------------------
 
-_FIX = __import__("pathlib").Path(__file__).parent / "fixtures"
 _DIR_PROBE = {"settings": "settings_global", "telephony_registry": "telephony_registry", "diskstats": "diskstats",
               "appops": "appops:x.y", "getprop": "getprop", "connectivity": "connectivity",
               "dumpsys_package_permission": "sms_permissions"}
 
 
-def _fixture_text(path) -> str:
-    return "\n".join(ln for ln in path.read_text(encoding="utf-8").split("\n") if not ln.startswith("#"))
-
-
-def _fixtures(directory: str) -> list:
-    return sorted(p for p in (_FIX / directory).glob("*.txt"))
-
-
-@pytest.mark.parametrize("path", [p for d in _DIR_PROBE for p in _fixtures(d)],
+@pytest.mark.parametrize("path", [p for d in _DIR_PROBE for p in fixture_paths(d)],
                          ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_real_outputs_are_recognised_and_foreign_ones_are_not(path):
     from droidcheck.parsers.recognise import recognised
 
     probe = _DIR_PROBE[path.parent.name]
-    assert recognised(probe, _fixture_text(path), 0)
+    assert recognised(probe, fixture(path), 0)
     for other, other_probe in _DIR_PROBE.items():
         if other_probe != probe and other != "connectivity":  # connectivity's probe is grep-filtered
-            assert not recognised(other_probe, _fixture_text(path), 0), (other_probe, path.name)
+            assert not recognised(other_probe, fixture(path), 0), (other_probe, path.name)
 
 
 @pytest.mark.parametrize("directory,package", [
@@ -363,8 +355,8 @@ def test_real_package_and_notification_dumps_are_recognised(directory, package):
     names = ("com.amazon.mShop.android.shopping", "in.amazon.mShop.android.shopping", "com.android.mms",
              "com.google.android.apps.messaging", "com.samsung.android.messaging")
     probe = "package" if directory == "dumpsys_package" else "notification"
-    for path in _fixtures(directory):
-        text = _fixture_text(path)
+    for path in fixture_paths(directory):
+        text = fixture(path)
         pkgs = [n for n in names if re.search(re.escape(n) + r"\b", text)]
         assert any(recognised(f"{probe}:{p}", text, 0) for p in pkgs), path.name
         assert not recognised(f"{probe}:com.android.mms", "lorem ipsum\n= [x]\n", 0)
@@ -376,7 +368,7 @@ def test_role_holders_recognise_only_their_own_format():
     assert recognised("role_sms", "", 0)  # no holder: RoleShellCommand prints an empty line
     assert recognised("role_sms", "\n", 0)
     assert recognised("role_sms", "com.google.android.apps.messaging\n", 0)
-    assert recognised("role_sms", _fixture_text(_FIX / "role/get_role_holders_unknown_r.txt"), 255)
+    assert recognised("role_sms", fixture("role/get_role_holders_unknown_r.txt"), 255)
     assert not recognised("role_sms", "Zz3 k=:: ;\n\n%%#\n", 0)
     assert not recognised("packages_third_party", "package:com.a.b\nnoise here\n", 0)
     assert recognised("packages_third_party", "", 0)

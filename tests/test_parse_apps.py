@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from pathlib import Path
 
 import pytest
+from fixture_files import FIXTURES, fixture, fixture_paths
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,14 +21,7 @@ from droidcheck.sim import commands
 from droidcheck.sim.profile import App, AppNotifications, Profile
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 
-FIX = Path(__file__).parent / "fixtures"
 SMS = {"android.permission.RECEIVE_SMS", "android.permission.READ_SMS"}
-
-
-def fixture(rel: str) -> str:
-    """Fixture text without the leading ``#`` provenance comment (the parsers see the real output only)."""
-    lines = (FIX / rel).read_text(encoding="utf-8").split("\n")
-    return "\n".join(ln for ln in lines if not ln.startswith("#"))
 
 
 # -- dumpsys package -------------------------------------------------------------------------------
@@ -208,9 +201,8 @@ def test_other_parsers_on_foreign_text_say_unknown(rel: str) -> None:
 
 # -- property tests: nothing raises -----------------------------------------------------------------
 
-_ALL_FIXTURES = sorted(p.relative_to(FIX).as_posix() for p in FIX.rglob("*.txt")
-                       if p.parent.name in {"dumpsys_package", "dumpsys_package_permission",
-                                            "dumpsys_notification", "role", "appops"})
+_ALL_FIXTURES = [p.relative_to(FIXTURES).as_posix() for p in fixture_paths(
+    "appops", "dumpsys_notification", "dumpsys_package", "dumpsys_package_permission", "role")]
 
 
 def _run_all_parsers(text: str) -> None:

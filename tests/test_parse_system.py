@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fixture_files import fixture, fixture_paths
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,6 @@ from droidcheck.sim import commands
 from droidcheck.sim.profile import Profile, SimSlot
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 
-FIX = Path(__file__).parent / "fixtures"
 OWNED = {
     "android.sdk", "android.release", "android.security_patch", "android.security_patch_age_days",
     "device.maker", "device.model", "device.serial_number", "device.uptime_seconds", "notifications.dnd",
@@ -38,10 +38,6 @@ OWNED = {
     "time.drift_seconds", "time.zone", "storage.data_free_bytes", "storage.data_free_percent",
     "security.notification_listeners", "security.accessibility_services",
 }
-
-
-def fixture(source: str, name: str) -> str:
-    return (FIX / source / name).read_text(encoding="utf-8")
 
 
 def snapshot(outputs: dict[str, str], captured_at: str = "2026-10-12T09:00:00Z", **meta: object) -> Snapshot:
@@ -71,28 +67,28 @@ def test_clock_parsers() -> None:
     ("missing_service.txt", None),
 ])
 def test_netpolicy(name: str, expected: bool | None) -> None:
-    assert parse_restrict_background(fixture("netpolicy", name)) is expected
+    assert parse_restrict_background(fixture(f"netpolicy/{name}")) is expected
 
 
 # -- diskstats ----------------------------------------------------------------------------------------
 def test_diskstats_o_and_u() -> None:
-    o = parse_diskstats(fixture("diskstats", "o26.txt"))
+    o = parse_diskstats(fixture("diskstats/o26.txt"))
     assert o.partitions["Data"].free_kb == 9217468 and o.partitions["Data"].total_kb == 25587756
-    u = parse_diskstats(fixture("diskstats", "u34_nearly_full.txt"))  # extra "App Data Size" lines
+    u = parse_diskstats(fixture("diskstats/u34_nearly_full.txt"))  # extra "App Data Size" lines
     assert u.partitions["Data"].percent_free == 0 and u.partitions["Data"].free_bytes == 412672 * 1024
     assert set(u.partitions) == {"Data", "Cache", "System"}
 
 
 def test_diskstats_data_error_is_unknown() -> None:
-    stats = parse_diskstats(fixture("diskstats", "p28_data_error.txt"))
+    stats = parse_diskstats(fixture("diskstats/p28_data_error.txt"))
     assert "Data" not in stats.partitions and "Invalid stat" in stats.errors["Data"]
-    facts = facts_of(snapshot({"diskstats": fixture("diskstats", "p28_data_error.txt")}))
+    facts = facts_of(snapshot({"diskstats": fixture("diskstats/p28_data_error.txt")}))
     assert not facts["storage.data_free_bytes"].known
     assert "Invalid stat" in facts["storage.data_free_bytes"].reason
 
 
 def test_diskstats_facts() -> None:
-    facts = facts_of(snapshot({"diskstats": fixture("diskstats", "u34_nearly_full.txt")}))
+    facts = facts_of(snapshot({"diskstats": fixture("diskstats/u34_nearly_full.txt")}))
     assert facts["storage.data_free_bytes"].value == 412672 * 1024
     assert facts["storage.data_free_percent"].value == pytest.approx(0.4)  # more precise than the printed 0 %
 
@@ -105,35 +101,35 @@ def test_diskstats_other_format_is_unknown() -> None:  # df output is not diskst
 
 # -- connectivity -------------------------------------------------------------------------------------
 def test_connectivity_o_classic() -> None:
-    dump = parse_connectivity(fixture("connectivity", "o27_wifi_validated.txt"))
+    dump = parse_connectivity(fixture("connectivity/o27_wifi_validated.txt"))
     assert dump.default_net_id == 100 and set(dump.networks) == {100, 101}
     assert dump.networks[100].transports == ("WIFI",) and dump.networks[100].validated
     assert dump.networks[101].state == "CONNECTED"
-    f = facts_of(snapshot({"connectivity": fixture("connectivity", "o27_wifi_validated.txt")}))
+    f = facts_of(snapshot({"connectivity": fixture("connectivity/o27_wifi_validated.txt")}))
     assert f["network.wifi_connected"].value is True and f["network.validated"].value is True
 
 
 def test_connectivity_q_cellular_not_validated() -> None:
-    f = facts_of(snapshot({"connectivity": fixture("connectivity", "q29_cellular_not_validated.txt")}))
+    f = facts_of(snapshot({"connectivity": fixture("connectivity/q29_cellular_not_validated.txt")}))
     assert f["network.validated"].known and f["network.validated"].value is False
     assert f["network.wifi_connected"].value is False
 
 
 def test_connectivity_r_short_form_with_vpn_default() -> None:
-    dump = parse_connectivity(fixture("connectivity", "r30_wifi_and_vpn.txt"))
+    dump = parse_connectivity(fixture("connectivity/r30_wifi_and_vpn.txt"))
     # the default request excludes VPNs, so the default is the Wi-Fi under it; the VPN is listed beside it
     assert dump.default_network is not None and dump.default_network.transports == ("WIFI",)
     assert dump.networks[112].transports == ("WIFI", "VPN")
-    f = facts_of(snapshot({"connectivity": fixture("connectivity", "r30_wifi_and_vpn.txt")}))
+    f = facts_of(snapshot({"connectivity": fixture("connectivity/r30_wifi_and_vpn.txt")}))
     assert f["network.validated"].value is True and f["network.wifi_connected"].value is True
 
 
 def test_connectivity_u_module() -> None:
-    dump = parse_connectivity(fixture("connectivity", "u34_module_wifi_unvalidated_cell_validated.txt"))
+    dump = parse_connectivity(fixture("connectivity/u34_module_wifi_unvalidated_cell_validated.txt"))
     assert not dump.networks[119].validated and dump.networks[120].validated
     assert dump.networks[120].state == "CONNECTED"  # ni{MOBILE[NR_SA] CONNECTED}
-    f = facts_of(snapshot({"connectivity": fixture("connectivity",
-                                                   "u34_module_wifi_unvalidated_cell_validated.txt")}))
+    f = facts_of(snapshot({"connectivity": fixture(
+        "connectivity/u34_module_wifi_unvalidated_cell_validated.txt")}))
     assert f["network.validated"].value is True  # the default is the validated cellular network
 
 
@@ -146,7 +142,7 @@ def test_connectivity_short_network_info_with_a_two_word_type(ni: str, state: st
 
 
 def test_connectivity_no_default_network() -> None:
-    f = facts_of(snapshot({"connectivity": fixture("connectivity", "v35_airplane_no_network.txt")}))
+    f = facts_of(snapshot({"connectivity": fixture("connectivity/v35_airplane_no_network.txt")}))
     assert f["network.validated"].known and f["network.validated"].value is False
     assert f["network.wifi_connected"].value is False
 
@@ -164,7 +160,7 @@ def test_connectivity_unreadable_is_unknown(text: str) -> None:
 
 # -- getprop ------------------------------------------------------------------------------------------
 def test_getprop_samsung() -> None:
-    f = facts_of(snapshot({"getprop": fixture("getprop", "samsung_s23_u14.txt")}))
+    f = facts_of(snapshot({"getprop": fixture("getprop/samsung_s23_u14.txt")}))
     assert f["android.sdk"].value == 34 and f["android.release"].value == "14"
     assert f["android.security_patch"].value == "2024-08-01"
     assert f["android.security_patch_age_days"].value == (datetime(2026, 10, 12) - datetime(2024, 8, 1)).days
@@ -181,7 +177,7 @@ def test_serial_number_falls_back_to_the_bootloaders_and_is_unknown_when_unset()
 
 
 def test_getprop_xiaomi_vendor_props_only() -> None:
-    f = facts_of(snapshot({"getprop": fixture("getprop", "xiaomi_redmi_t13_vendor_only.txt")}))
+    f = facts_of(snapshot({"getprop": fixture("getprop/xiaomi_redmi_t13_vendor_only.txt")}))
     assert f["device.maker"].value == "Xiaomi" and f["device.model"].value == "22101316I"
     assert "Redmi Note 12 Pro 5G" in (f["device.model"].note or "")
 
@@ -197,7 +193,7 @@ def test_getprop_odd_values_are_unknown() -> None:
 
 # -- settings -----------------------------------------------------------------------------------------
 def test_settings_global_p() -> None:
-    f = facts_of(snapshot({"settings_global": fixture("settings", "global_p28.txt")}))
+    f = facts_of(snapshot({"settings_global": fixture("settings/global_p28.txt")}))
     assert f["notifications.dnd"].value is True and f["notifications.dnd_mode"].value == "alarms_only"
     assert f["time.auto_time"].value is True and f["time.auto_time_zone"].value is False
     assert f["power.battery_saver"].value is True and f["radio.airplane_mode"].value is False
@@ -208,7 +204,7 @@ def test_settings_global_p() -> None:
 @pytest.mark.parametrize(("data_sub", "expected"), [(1, False), (2, True)])
 def test_mobile_data_on_dual_sim_is_the_data_sims_own_setting(data_sub: int, expected: bool) -> None:
     isub = f"SubscriptionController:\n defaultDataSubId={data_sub}\n defaultSmsSubId=1\n"
-    f = facts_of(snapshot({"settings_global": fixture("settings", "global_p28.txt"), "isub": isub}))
+    f = facts_of(snapshot({"settings_global": fixture("settings/global_p28.txt"), "isub": isub}))
     assert f["network.mobile_data"].value is expected
     assert f"mobile_data{data_sub}" in f["network.mobile_data"].note
 
@@ -237,7 +233,7 @@ def test_settings_absent_and_null() -> None:
 
 
 def test_settings_secure_components() -> None:
-    f = facts_of(snapshot({"settings_secure": fixture("settings", "secure_t33.txt")}))
+    f = facts_of(snapshot({"settings_secure": fixture("settings/secure_t33.txt")}))
     assert f["security.notification_listeners"].value == [
         "com.google.android.apps.wearables.maestro.companion/"
         "com.google.android.libraries.wear.companion.notifications.NotificationListener",
@@ -280,8 +276,7 @@ def test_missing_probes_are_unknown_with_reason() -> None:
 # -- never raise ------------------------------------------------------------------------------------------
 _PARSERS = (parse_epoch_seconds, parse_uptime, parse_restrict_background, parse_diskstats, parse_connectivity,
             parse_getprop, parse_settings_list)
-_ALL_FIXTURES = sorted(p for p in FIX.glob("*/*.txt")
-                       if p.parent.name in ("connectivity", "diskstats", "netpolicy", "getprop", "settings"))
+_ALL_FIXTURES = fixture_paths("connectivity", "diskstats", "getprop", "netpolicy", "settings")
 
 
 @settings(max_examples=150, deadline=None)
@@ -294,7 +289,7 @@ def test_parsers_never_raise_on_arbitrary_text(text: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(_ALL_FIXTURES), st.integers(min_value=0, max_value=4000), st.text(max_size=30))
 def test_parsers_and_deriver_never_raise_on_truncated_fixtures(path: Path, cut: int, junk: str) -> None:
-    text = path.read_text(encoding="utf-8")[:cut] + junk
+    text = fixture(path)[:cut] + junk
     for parse in _PARSERS:
         parse(text)
     probes = ("getprop", "settings_global", "settings_secure", "connectivity", "netpolicy", "diskstats",

@@ -1,7 +1,7 @@
 """Telephony parsers, fact derivation and simulator renderers.
 
-Fixtures in tests/fixtures/telephony_registry and tests/fixtures/isub carry a header naming the AOSP source
-(file path and era) that prints their format; values are fictional (+44 7700 900xxx, ICCIDs 8944…).
+Fixtures in tests/fixtures/telephony_registry and tests/fixtures/isub are listed in their SOURCES.md with the
+AOSP source (file path and era) that prints their format; values are fictional (+44 7700 900xxx, ICCIDs 8944…).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import importlib
 from pathlib import Path
 
 import pytest
+from fixture_files import fixture, fixture_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,18 +28,9 @@ from droidcheck.sim import commands
 from droidcheck.sim.profile import Profile, SimSlot
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 
-FIX = Path(__file__).parent / "fixtures"
 TELEPHONY_FACTS = ["signal.service_state", "signal.level", "signal.dbm", "signal.network_type",
                    "signal.roaming", "signal.operator", "sim.state", "sim.slots", "sim.count", "sim.sms_slot",
                    "sim.phone_number"]
-
-
-def reg_fixture(name: str) -> str:
-    return (FIX / "telephony_registry" / name).read_text(encoding="utf-8")
-
-
-def isub_fixture(name: str) -> str:
-    return (FIX / "isub" / name).read_text(encoding="utf-8")
 
 
 def snapshot(registry: str | None = None, isub: str | None = None, props: dict[str, str] | None = None,
@@ -70,7 +62,7 @@ def value(facts: dict[str, Fact], name: str) -> object:
 
 # -- telephony.registry parser on real formats -----------------------------------------------------------
 def test_o_positional_signal_and_keyed_service_state() -> None:
-    reg = parse_telephony_registry(reg_fixture("o_8.1_aosp_lte.txt"))
+    reg = parse_telephony_registry(fixture("telephony_registry/o_8.1_aosp_lte.txt"))
     phone = reg.phones[0]
     assert phone.service_state is not None and phone.signal is not None
     assert phone.service_state.format == "o"
@@ -84,7 +76,7 @@ def test_o_positional_signal_and_keyed_service_state() -> None:
 
 
 def test_p_dual_sim_wcdma_and_thresholds() -> None:
-    reg = parse_telephony_registry(reg_fixture("p_9_aosp_dual_slot0_absent.txt"))
+    reg = parse_telephony_registry(fixture("telephony_registry/p_9_aosp_dual_slot0_absent.txt"))
     assert sorted(reg.phones) == [0, 1]
     slot0, slot1 = reg.phones[0], reg.phones[1]
     assert slot0.service_state and slot0.service_state.format == "p"
@@ -97,7 +89,7 @@ def test_p_dual_sim_wcdma_and_thresholds() -> None:
 
 
 def test_q_keyed_signal_level_from_primary() -> None:
-    phone = parse_telephony_registry(reg_fixture("q_10_aosp_lte.txt")).phones[0]
+    phone = parse_telephony_registry(fixture("telephony_registry/q_10_aosp_lte.txt")).phones[0]
     assert phone.service_state and phone.service_state.format == "q"
     assert phone.service_state.operator_long == "vodafone UK"
     cs = phone.service_state.nri("CS")
@@ -107,7 +99,7 @@ def test_q_keyed_signal_level_from_primary() -> None:
 
 
 def test_t_nr_level_with_spaces_and_roaming_slot() -> None:
-    reg = parse_telephony_registry(reg_fixture("t_13_aosp_dual_nr_roaming.txt"))
+    reg = parse_telephony_registry(fixture("telephony_registry/t_13_aosp_dual_nr_roaming.txt"))
     assert (reg.default_phone_id, reg.default_sub_id) == (0, 2)
     nr = reg.phones[0].signal
     assert nr and (nr.primary, nr.level, nr.dbm) == ("NR", 3, -96)
@@ -118,7 +110,7 @@ def test_t_nr_level_with_spaces_and_roaming_slot() -> None:
 
 
 def test_v_samsung_invalid_rats_and_signal_bar() -> None:
-    reg = parse_telephony_registry(reg_fixture("v_15_samsung_dual_slot1_sms.txt"))
+    reg = parse_telephony_registry(fixture("telephony_registry/v_15_samsung_dual_slot1_sms.txt"))
     off, on = reg.phones[0], reg.phones[1]
     assert off.signal and off.signal.level is None and off.signal.dbm is None
     assert on.signal and (on.signal.level, on.signal.dbm, on.signal.vendor_rat) == (3, -99, 14)
@@ -130,7 +122,7 @@ def test_v_samsung_invalid_rats_and_signal_bar() -> None:
 def test_samsung_masked_operator_name_is_no_name() -> None:
     """Samsung builds have been seen printing ``<MASKED>`` for the operator: the fact must fall back to
     getprop or stay unknown, never show the placeholder as the network's name."""
-    text = reg_fixture("v_15_samsung_dual_slot1_sms.txt").replace(
+    text = fixture("telephony_registry/v_15_samsung_dual_slot1_sms.txt").replace(
         "mOperatorAlphaLong=giffgaff, mOperatorAlphaShort=giffgaff",
         "mOperatorAlphaLong=<MASKED>, mOperatorAlphaShort=<MASKED>")
     on = parse_telephony_registry(text).phones[1]
@@ -139,7 +131,7 @@ def test_samsung_masked_operator_name_is_no_name() -> None:
 
 
 def test_n_legacy_positional_service_state_read_without_guessing() -> None:
-    phone = parse_telephony_registry(reg_fixture("n_7_legacy_positional.txt")).phones[0]
+    phone = parse_telephony_registry(fixture("telephony_registry/n_7_legacy_positional.txt")).phones[0]
     assert phone.service_state and phone.service_state.format == "legacy"
     assert phone.service_state.voice_reg == "IN_SERVICE"
     assert phone.service_state.operator_long is None  # positional operator names are not trusted
@@ -149,19 +141,19 @@ def test_n_legacy_positional_service_state_read_without_guessing() -> None:
 def test_n_legacy_line_names_voice_and_data_technology() -> None:
     """N prints the radio technologies after the numeric network code: read them (the operator names
     before them may hold spaces and a '(manual)'); roaming words with a space are read too."""
-    phones = parse_telephony_registry(reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt")).phones
+    phones = parse_telephony_registry(fixture("telephony_registry/n_7.1_aosp_manual_hspap_roaming.txt")).phones
     roaming = phones[0].service_state
     assert roaming is not None and roaming.format == "legacy"
     assert (roaming.voice_rat, roaming.data_rat) == ("HSPAP", "HSPAP")
     assert roaming.voice_roaming_type == "International Roaming" and roaming.emergency_only is False
     off = phones[1].service_state
     assert off is not None and (off.voice_reg, off.voice_rat, off.emergency_only) == ("OUT_OF_SERVICE", "Unknown", True)
-    real = parse_telephony_registry(reg_fixture("n_7_legacy_positional.txt")).phones[0].service_state
+    real = parse_telephony_registry(fixture("telephony_registry/n_7_legacy_positional.txt")).phones[0].service_state
     assert real is not None and (real.voice_rat, real.data_rat) == ("LTE", "LTE")
 
 
 def test_n_legacy_network_type_and_roaming_facts() -> None:
-    registry = reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt")
+    registry = fixture("telephony_registry/n_7.1_aosp_manual_hspap_roaming.txt")
     facts = derive(snapshot(registry, props={"gsm.sim.state": "READY,ABSENT"}))
     assert value(facts, "signal.network_type") == "HSPAP"
     assert facts["signal.network_type"].note is None or "getprop" not in facts["signal.network_type"].note
@@ -171,34 +163,36 @@ def test_n_legacy_network_type_and_roaming_facts() -> None:
 def test_network_type_falls_back_to_getprop() -> None:
     """A service state without a technology (or no telephony.registry at all): getprop gsm.network.type
     (one value per slot) names it, and says so; a slot that is not registered gets none."""
-    no_rat = reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt").replace("HSPAP HSPAP CSS", "Unknown Unknown CSS")
+    n71 = fixture("telephony_registry/n_7.1_aosp_manual_hspap_roaming.txt")
+    no_rat = n71.replace("HSPAP HSPAP CSS", "Unknown Unknown CSS")
     props = {"gsm.sim.state": "READY,ABSENT", "gsm.network.type": "HSPA+,Unknown"}
     fact = derive(snapshot(no_rat, props=props))["signal.network_type"]
     assert fact.known and fact.value == "HSPAP" and "gsm.network.type" in (fact.note or "")
     fact = derive(snapshot(None, props=props))["signal.network_type"]
     assert fact.known and fact.value == "HSPAP" and "gsm.network.type" in (fact.note or "")
     slot1 = {"gsm.sim.state": "ABSENT,READY", "gsm.network.type": "Unknown,LTE"}
-    fact = derive(snapshot(reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt"), props=slot1))["signal.network_type"]
+    fact = derive(snapshot(n71, props=slot1))["signal.network_type"]
     assert not fact.known  # slot 1 is out of service: a technology in the property would be stale
-    garbled = reg_fixture("n_7.1_aosp_manual_hspap_roaming.txt").replace("(manual) HSPAP HSPAP", "(manual)")
+    garbled = n71.replace("(manual) HSPAP HSPAP", "(manual)")
     assert parse_telephony_registry(garbled).phones[0].service_state.voice_rat is None  # never '(manual)'
 
 
 def test_logs_and_registrations_are_not_read() -> None:
-    text = reg_fixture("o_8.1_aosp_lte.txt") + "  Phone Id=7\n  mServiceState={mVoiceRegState=3(POWER_OFF)}\n"
+    text = (fixture("telephony_registry/o_8.1_aosp_lte.txt")
+            + "  Phone Id=7\n  mServiceState={mVoiceRegState=3(POWER_OFF)}\n")
     assert sorted(parse_telephony_registry(text).phones) == [0]
 
 
 # -- isub parser ------------------------------------------------------------------------------------------
 def test_isub_o_subscription_controller() -> None:
-    dump = parse_isub(isub_fixture("o_8.1_subscriptioncontroller.txt"))
+    dump = parse_isub(fixture("isub/o_8.1_subscriptioncontroller.txt"))
     assert dump.format == "subscription_controller"
     assert (dump.default_sms_sub_id, dump.slot_to_sub) == (1, {0: 1})
     assert [(r.sub_id, r.slot, r.number) for r in dump.active] == [(1, 0, None)]
 
 
 def test_isub_q_dual_sms_slot1() -> None:
-    dump = parse_isub(isub_fixture("q_10_subscriptioncontroller_dual_sms_slot1.txt"))
+    dump = parse_isub(fixture("isub/q_10_subscriptioncontroller_dual_sms_slot1.txt"))
     assert dump.default_sms_sub_id == 3 and dump.slot_of_sub(3) == 1
     assert dump.slot_to_sub == {0: 1, 1: 3}  # Q's map-entry shape, "subIds=1=[3]"
     assert [r.sub_id for r in dump.active] == [1, 3]  # AllSubInfoList (id=2, inactive) not taken
@@ -214,7 +208,7 @@ def test_isub_slot_map_shapes(line: str, expected: dict[int, int]) -> None:
 
 
 def test_isub_u_subscription_manager_service() -> None:
-    dump = parse_isub(isub_fixture("u_14_smsvc_dual_slot0_absent.txt"))
+    dump = parse_isub(fixture("isub/u_14_smsvc_dual_slot0_absent.txt"))
     assert dump.format == "subscription_manager_service"
     assert dump.active_modem_count == 2
     assert dump.slot_to_sub == {1: 4} and dump.default_sms_sub_id == 4
@@ -223,7 +217,7 @@ def test_isub_u_subscription_manager_service() -> None:
 
 
 def test_isub_ask_every_time() -> None:
-    dump = parse_isub(isub_fixture("s_12_userdebug_ask_every_time.txt"))
+    dump = parse_isub(fixture("isub/s_12_userdebug_ask_every_time.txt"))
     assert dump.default_sms_sub_id == -1 and dump.slot_to_sub == {0: 5, 1: 6}
 
 
@@ -231,13 +225,13 @@ def test_isub_ask_every_time() -> None:
 @pytest.mark.parametrize("name", ["o_8.1_aosp_lte.txt", "q_10_aosp_lte.txt",
                                   "v_15_samsung_dual_slot1_sms.txt"])
 def test_isub_parser_on_registry_text_says_unknown(name: str) -> None:
-    dump = parse_isub(reg_fixture(name))
+    dump = parse_isub(fixture(f"telephony_registry/{name}"))
     assert dump.format == "unknown" and dump.default_sms_sub_id is None
 
 
 @pytest.mark.parametrize("name", ["o_8.1_subscriptioncontroller.txt", "u_14_smsvc_dual_slot0_absent.txt"])
 def test_registry_parser_on_isub_text_says_unknown(name: str) -> None:
-    assert not parse_telephony_registry(isub_fixture(name)).recognised
+    assert not parse_telephony_registry(fixture(f"isub/{name}")).recognised
 
 
 def test_signal_parser_reads_each_era_or_says_unknown() -> None:
@@ -253,8 +247,8 @@ def test_signal_parser_reads_each_era_or_says_unknown() -> None:
 
 # -- derived facts ----------------------------------------------------------------------------------------
 def test_derive_o_single_sim_level_is_approximate() -> None:
-    facts = derive(snapshot(reg_fixture("o_8.1_aosp_lte.txt"),
-                            isub_fixture("o_8.1_subscriptioncontroller.txt"),
+    facts = derive(snapshot(fixture("telephony_registry/o_8.1_aosp_lte.txt"),
+                            fixture("isub/o_8.1_subscriptioncontroller.txt"),
                             {"ro.build.version.sdk": "27", "gsm.sim.state": "READY"}))
     assert value(facts, "signal.service_state") == "in_service"
     assert value(facts, "signal.level") == 2  # RSRP -104 → 3 bars, RSSNR 3.0 dB → 2 bars: min
@@ -270,8 +264,8 @@ def test_derive_o_single_sim_level_is_approximate() -> None:
 
 
 def test_derive_dual_sim_sms_on_slot1_slot0_absent_u() -> None:
-    facts = derive(snapshot(reg_fixture("v_15_samsung_dual_slot1_sms.txt"),
-                            isub_fixture("u_14_smsvc_dual_slot0_absent.txt"),
+    facts = derive(snapshot(fixture("telephony_registry/v_15_samsung_dual_slot1_sms.txt"),
+                            fixture("isub/u_14_smsvc_dual_slot0_absent.txt"),
                             {"ro.build.version.sdk": "35", "gsm.sim.state": "ABSENT,LOADED"}))
     assert value(facts, "sim.sms_slot") == 1
     assert value(facts, "sim.state") == "ready"
@@ -287,7 +281,7 @@ def test_derive_dual_sim_sms_on_slot1_slot0_absent_u() -> None:
 
 
 def test_derive_p_dual_sms_slot_from_settings_when_isub_missing() -> None:
-    facts = derive(snapshot(reg_fixture("p_9_aosp_dual_slot0_absent.txt"), None,
+    facts = derive(snapshot(fixture("telephony_registry/p_9_aosp_dual_slot0_absent.txt"), None,
                             {"ro.build.version.sdk": "28", "gsm.sim.state": "ABSENT,READY"},
                             {"multi_sim_sms": "2"}))
     # multi_sim_sms names sub 2 but without isub the slot map is unknown: first ready SIM, with a note
@@ -300,8 +294,8 @@ def test_derive_p_dual_sms_slot_from_settings_when_isub_missing() -> None:
 
 
 def test_derive_roaming_and_isub_slot_map_t() -> None:
-    isub = isub_fixture("q_10_subscriptioncontroller_dual_sms_slot1.txt")
-    facts = derive(snapshot(reg_fixture("t_13_aosp_dual_nr_roaming.txt"), isub,
+    isub = fixture("isub/q_10_subscriptioncontroller_dual_sms_slot1.txt")
+    facts = derive(snapshot(fixture("telephony_registry/t_13_aosp_dual_nr_roaming.txt"), isub,
                             {"ro.build.version.sdk": "33", "gsm.sim.state": "LOADED,LOADED"}))
     assert value(facts, "sim.sms_slot") == 1
     assert value(facts, "signal.roaming") is True
@@ -310,7 +304,7 @@ def test_derive_roaming_and_isub_slot_map_t() -> None:
 
 
 def test_derive_ask_every_time_uses_first_ready_and_reads_clear_number() -> None:
-    facts = derive(snapshot(None, isub_fixture("s_12_userdebug_ask_every_time.txt"),
+    facts = derive(snapshot(None, fixture("isub/s_12_userdebug_ask_every_time.txt"),
                             {"gsm.sim.state": "READY,READY"}))
     assert value(facts, "sim.sms_slot") == 0
     assert "ask every time" in (facts["sim.sms_slot"].note or "")
@@ -334,15 +328,15 @@ def test_derive_sim_states_map() -> None:
 
 
 def test_no_iccid_or_hashed_number_in_fact_values() -> None:
-    facts = derive(snapshot(reg_fixture("t_13_aosp_dual_nr_roaming.txt"),
-                            isub_fixture("q_10_subscriptioncontroller_dual_sms_slot1.txt"),
+    facts = derive(snapshot(fixture("telephony_registry/t_13_aosp_dual_nr_roaming.txt"),
+                            fixture("isub/q_10_subscriptioncontroller_dual_sms_slot1.txt"),
                             {"gsm.sim.state": "LOADED,LOADED"}))
     blob = repr([f.to_dict() for f in facts.values()])
     assert "8944" not in blob and "Zr4Tq8" not in blob
 
 
 def test_derive_produces_exactly_the_registered_facts() -> None:
-    facts = derive(snapshot(reg_fixture("q_10_aosp_lte.txt")))
+    facts = derive(snapshot(fixture("telephony_registry/q_10_aosp_lte.txt")))
     assert sorted(facts) == sorted(TELEPHONY_FACTS)
     for name, fact in facts.items():
         spec = FACTS_BY_NAME[name]
@@ -351,7 +345,7 @@ def test_derive_produces_exactly_the_registered_facts() -> None:
 
 
 # -- never raise ------------------------------------------------------------------------------------------
-ALL_FIXTURES = sorted((FIX / "telephony_registry").glob("*.txt")) + sorted((FIX / "isub").glob("*.txt"))
+ALL_FIXTURES = fixture_paths("telephony_registry") + fixture_paths("isub")
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -368,7 +362,7 @@ def test_parsers_never_raise_on_arbitrary_text(text: str) -> None:
 @given(st.sampled_from(ALL_FIXTURES), st.integers(min_value=0, max_value=20000),
        st.text(max_size=40))
 def test_parsers_never_raise_on_truncated_or_spliced_fixtures(path: Path, cut: int, noise: str) -> None:
-    text = path.read_text(encoding="utf-8")
+    text = fixture(path)
     broken = text[:cut] + noise + text[cut + len(noise):]
     parse_telephony_registry(broken)
     parse_isub(broken)

@@ -13,15 +13,14 @@ import os
 import subprocess
 import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
+from fixture_files import fixture, fixture_paths
 
 from droidcheck.report.redact import mask_serial, redact_text
 
 pytestmark = pytest.mark.e2e
 
-FIXTURE = Path(__file__).parent / "fixtures" / "isub" / "s_12_userdebug_ask_every_time.txt"
 SECRETS = ("+447700900123", "7700900123", "8944110068512345678", "482913", "900 456", "7700 900 456",
            "604118", "739 204", "356938035643809", "564380", "anna.smith@example.com", "Anna Smith", "551903",
            "Your Amazon code", "Anna Smith")
@@ -29,7 +28,7 @@ SMS_APP = "com.google.android.apps.messaging"
 
 
 def _isub_text() -> str:
-    text = "".join(line for line in FIXTURE.read_text().splitlines(keepends=True) if not line.startswith("#"))
+    text = fixture("isub/s_12_userdebug_ask_every_time.txt")
     # an ICCID padded with F, a number written the British way, a SIM the owner named with an e-mail
     # address, and a modem that prints the IMEI in groups
     text = text.replace("iccId=8944110068512345678 ", "iccId=89441100685123456789F ", 1)
@@ -222,7 +221,7 @@ def test_mask_serial():
 
 # -- what the checks read survives ---------------------------------------------------------------------
 
-NOTIFICATION_FIXTURES = sorted((Path(__file__).parent / "fixtures" / "dumpsys_notification").glob("*.txt"))
+NOTIFICATION_FIXTURES = fixture_paths("dumpsys_notification")
 
 
 @pytest.mark.parametrize("path", NOTIFICATION_FIXTURES, ids=lambda p: p.stem)
@@ -235,7 +234,7 @@ def test_notification_filter_keeps_every_line_the_parser_reads(path):
     from droidcheck.parsers.notification import parse_notification_dump
     from droidcheck.sim.shell import _grep
 
-    text = "".join(ln for ln in path.read_text().splitlines(keepends=True) if not ln.startswith("#"))
+    text = fixture(path)
     package = re.search(r"filtered to ([\w.]+)\)", text).group(1)
     noisy = text.replace("  Notification List:\n", "  Notification List:\n" + NOTIFICATION_LIST, 1)
     on_phone = _grep(["grep", "-E", NOTIFICATION_LINES], noisy).stdout
