@@ -11,7 +11,7 @@ from serve_support import browser, serving  # noqa: F401  (browser is a fixture)
 
 pytestmark = pytest.mark.e2e
 
-WAIT_MS = 30_000
+WAIT_MS = 60_000  # generous: the machine may be busy with other tests
 
 
 @pytest.fixture
@@ -24,6 +24,7 @@ def served(adb_server, tmp_path):
 def page(browser, served):  # noqa: F811
     context = browser.new_context(viewport={"width": 1000, "height": 900}, accept_downloads=True)
     pg = context.new_page()
+    pg.set_default_timeout(WAIT_MS)
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.goto(served.url)
