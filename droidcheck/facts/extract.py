@@ -10,27 +10,12 @@ from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.derive import DERIVER_MODULES
 from droidcheck.facts.model import Fact, Facts, unknown
 from droidcheck.facts.registry import FACTS, FACTS_BY_NAME
-from droidcheck.parsers.recognise import recognised
+from droidcheck.screen import screen, unrecognised_problems
 from droidcheck.snapshot import Snapshot
-from droidcheck.status import OutputStatus
+
+__all__ = ["extract_facts", "screen", "unrecognised_problems"]
 
 log = logging.getLogger(__name__)
-
-
-def screen(snapshot: Snapshot) -> Snapshot:
-    """``snapshot`` with every output that ran but is not in its command's format marked ``unrecognised``
-    (a copy; the snapshot itself is left as read), so no deriver can take noise for an empty result."""
-    outputs = {}
-    for probe, out in snapshot.outputs.items():
-        if out.ok and not recognised(probe, out.stdout, out.exit_code):
-            out = dataclasses.replace(out, status=OutputStatus.UNRECOGNISED)
-        outputs[probe] = out
-    return Snapshot(meta=snapshot.meta, outputs=outputs)
-
-
-def unrecognised_problems(snapshot: Snapshot) -> list[str]:
-    """One line per output that ran but was not in its command's format (for the result's problems)."""
-    return [snapshot.why_missing(p) for p, o in snapshot.outputs.items() if o.status == OutputStatus.UNRECOGNISED]
 
 
 def _mark_unread(facts: Facts) -> None:

@@ -202,7 +202,7 @@ class _Builder:
 
     # -- phase 2 ------------------------------------------------------------------------------------
     def _per_package(self, index: convert.PackageIndex | None) -> None:
-        from droidcheck.facts.derive.apps import packages_to_inspect
+        from droidcheck.collect.packages import packages_to_inspect
 
         notif = self.service("notification")
         appops = self.service("appops")
