@@ -65,9 +65,6 @@ OFFLINE_PROBES: dict[str, Probe] = {p.id: p for p in (
     Probe("clock_now", "dumpsys alarm | grep nowRTC=",
           "the phone's wall clock and elapsed-realtime clock read together, for clock drift (bug reports only)"),
 )}
-PHASE1 = ("date", "uptime", "getprop", "settings_global", "settings_secure", "role_sms", "dumpsys_role",
-          "telephony_registry", "isub", "connectivity", "netpolicy", "diskstats", "packages_system",
-          "packages_third_party", "sms_permissions")
 
 
 class _Builder:

@@ -27,14 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from droidcheck.parsers.package_dump import PACKAGE_HEADER
+from droidcheck.parsers.package_dump import PACKAGE_HEADER, SECTION_HEADER
 
 MB = 1 << 20
 
 _PKG_FIELD = re.compile(r"^\s+(versionCode=|versionName=|timeStamp=|firstInstallTime=|lastUpdateTime=|"
                         r"sharedUser=|flags=\[|pkgFlags=\[|User \d+:|install permissions:|"
                         r"runtime permissions:)")
-_PKG_SECTION = re.compile(r"^[A-Z][\w ]*:\s*$")
 _PERM_LINE = re.compile(r"^\s+(android\.permission\.(?:RECEIVE_SMS|READ_SMS|POST_NOTIFICATIONS)): granted=")
 _APPOPS_KEEP = re.compile(r"^\s*(Uid \S+:|Package \S+:|(?:RUN_IN_BACKGROUND|RUN_ANY_IN_BACKGROUND)\b)")
 _BUCKET = re.compile(r"^\s*package=\S+ .*\bbucket=-?\d+")
@@ -91,7 +90,7 @@ class _NotificationConfig(Collector):
 
 
 def _package_keep(line: str) -> bool:
-    if _PKG_SECTION.match(line) or PACKAGE_HEADER.match(line):
+    if SECTION_HEADER.match(line) or PACKAGE_HEADER.match(line):
         return True
     return bool(_PKG_FIELD.match(line) or _PERM_LINE.match(line))
 

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 PACKAGE_HEADER = re.compile(r"^\s*Package \[(?P<name>[^\]]+)\] \([0-9a-fA-F]+\):\s*$")
 _USER_RE = re.compile(r"^\s*User (\d+):(.*)$")
 _PERM_RE = re.compile(r"^\s*([\w.]+): granted=(true|false)(?:, flags=\[([^\]]*)\])?")
-_SECTION_RE = re.compile(r"^[A-Z][\w ]*:\s*$")
+#: A top-level section title of ``dumpsys package`` (``Packages:``, ``Hidden system packages:``, ``Shared users:``).
+SECTION_HEADER = re.compile(r"^[A-Z][\w ]*:\s*$")
 
 
 @dataclass
@@ -108,7 +109,7 @@ def _blocks(text: str) -> list[tuple[str, str, list[str]]]:
     section = ""
     current: list[str] | None = None
     for raw in text.replace("\r", "").split("\n"):
-        if _SECTION_RE.match(raw) and not raw.startswith(" "):
+        if SECTION_HEADER.match(raw) and not raw.startswith(" "):
             section = raw.strip().rstrip(":")
             current = None
             continue
