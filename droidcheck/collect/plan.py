@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from droidcheck.parsers.package_dump import SMS_PERMISSIONS
+
 #: Package names of the Amazon Shopping app: the global build and the India build (Amazon Mobile LLC).
 AMAZON_PACKAGES: tuple[str, ...] = (
     "com.amazon.mShop.android.shopping",
@@ -106,8 +108,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("diskstats", "dumpsys diskstats", "free space on the data partition", 8),
     Probe("packages_system", "pm list packages -s", "apps that came with the phone (stock apps)", 8),
     Probe("packages_third_party", "pm list packages -3", "apps the user installed", 8),
-    Probe("sms_permissions",
-          "dumpsys package permission android.permission.RECEIVE_SMS android.permission.READ_SMS",
+    Probe("sms_permissions", f"dumpsys package permission {' '.join(SMS_PERMISSIONS)}",
           "apps that hold permission to receive or read SMS", 10),
     # Phase 2: per package (default SMS app, Amazon Shopping), one more round trip.
     Probe("package", "dumpsys package {package}",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from droidcheck.parsers.appops import BUCKETS
+
 #: Types a fact value can have. ``date`` is an ISO date string (YYYY-MM-DD); ``enum`` lists its values.
 FACT_TYPES = ("bool", "int", "float", "str", "date", "enum", "list")
 
@@ -35,7 +37,7 @@ SERVICE_STATES = ("in_service", "out_of_service", "emergency_only", "power_off")
 SIM_STATES = ("absent", "ready", "pin_required", "puk_required", "network_locked", "not_ready",
               "disabled", "error")
 DND_MODES = ("off", "priority_only", "total_silence", "alarms_only", "miui_silent")
-STANDBY_BUCKETS = ("exempted", "active", "working_set", "frequent", "rare", "restricted", "never")
+STANDBY_BUCKETS = tuple(BUCKETS.values())
 
 
 ON_OFF = ("on", "off")

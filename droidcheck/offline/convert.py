@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from droidcheck.parsers.notification import app_line
-from droidcheck.parsers.package_dump import PACKAGE_HEADER, SECTION_HEADER
+from droidcheck.parsers.package_dump import PACKAGE_HEADER, SECTION_HEADER, SMS_PERMISSIONS
 
 _SETTING = re.compile(r"^_id:\S* name:(?P<name>\S+)(?: pkg:\S+)? value:(?P<value>.*?)"
                       r"(?: default:.*)?(?: tag:.*)?$")
@@ -35,7 +35,7 @@ _OP_NEW = re.compile(r"^\s*([A-Z_]+) \((\w+)\):")
 _BUCKET = re.compile(r"^\s*package=(?P<pkg>\S+)(?: u=(?P<user>\d+))? .*?\bbucket=(?P<bucket>-?\d+)")
 _UPTIME = re.compile(r"\bup\s+(?:(?P<days>\d+)\s+days?,\s*)?(?:(?P<h>\d+):(?P<m>\d{2})|(?P<min>\d+)\s+min)")
 _MODE_NAMES = {"0": "allow", "1": "ignore", "2": "deny", "3": "default", "4": "foreground"}
-PERMISSIONS = ("android.permission.RECEIVE_SMS", "android.permission.READ_SMS")
+PERMISSIONS = SMS_PERMISSIONS
 
 
 def settings_lists(text: str, user: int = 0) -> dict[str, str]:

@@ -27,14 +27,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from droidcheck.parsers.package_dump import PACKAGE_HEADER, SECTION_HEADER
+from droidcheck.parsers.package_dump import PACKAGE_HEADER, POST_NOTIFICATIONS, SECTION_HEADER, SMS_PERMISSIONS
 
 MB = 1 << 20
 
 _PKG_FIELD = re.compile(r"^\s+(versionCode=|versionName=|timeStamp=|firstInstallTime=|lastUpdateTime=|"
                         r"sharedUser=|flags=\[|pkgFlags=\[|User \d+:|install permissions:|"
                         r"runtime permissions:)")
-_PERM_LINE = re.compile(r"^\s+(android\.permission\.(?:RECEIVE_SMS|READ_SMS|POST_NOTIFICATIONS)): granted=")
+_PERM_LINE = re.compile(r"^\s+(" + "|".join(map(re.escape, (*SMS_PERMISSIONS, POST_NOTIFICATIONS))) + r"): granted=")
 _APPOPS_KEEP = re.compile(r"^\s*(Uid \S+:|Package \S+:|(?:RUN_IN_BACKGROUND|RUN_ANY_IN_BACKGROUND)\b)")
 _BUCKET = re.compile(r"^\s*package=\S+ .*\bbucket=-?\d+")
 _NTP_KEEP = re.compile(r"^\s*(LastNtpFetchTime:|NTP cache (?:age|certainty|result):|NTP result age:|mTimeResult)")

@@ -26,6 +26,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+#: The permission an app needs to post notifications (Android 13+: a runtime permission).
+POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
+#: The permissions that let an app receive or read SMS (the codes droidcheck is about).
+SMS_PERMISSIONS = ("android.permission.RECEIVE_SMS", "android.permission.READ_SMS")
+
 #: ``Package [<name>] (<hash>):`` opens one package block (Settings.java dumpPackageLPr); group "name".
 PACKAGE_HEADER = re.compile(r"^\s*Package \[(?P<name>[^\]]+)\] \([0-9a-fA-F]+\):\s*$")
 _USER_RE = re.compile(r"^\s*User (\d+):(.*)$")

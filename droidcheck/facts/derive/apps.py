@@ -22,6 +22,8 @@ from droidcheck.facts.model import Fact, cannot_show, known, unknown
 from droidcheck.parsers.appops import BUCKETS, op_mode, parse_standby_bucket
 from droidcheck.parsers.notification import NotificationDump, parse_notification_dump
 from droidcheck.parsers.package_dump import (
+    POST_NOTIFICATIONS,
+    SMS_PERMISSIONS,
     PackageDump,
     package_absent,
     parse_package_dump,
@@ -31,8 +33,6 @@ from droidcheck.parsers.packages import parse_package_list
 
 __all__ = ["DefaultSmsApp", "can_post", "derive", "packages_to_inspect", "resolve_default_sms_app"]
 
-POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
-SMS_PERMISSIONS = {"android.permission.RECEIVE_SMS", "android.permission.READ_SMS"}
 #: SMS apps shipped by Google, AOSP and the big makers (also counted stock when not preinstalled).
 STOCK_SMS_APPS = frozenset({
     "com.google.android.apps.messaging",  # Google Messages
@@ -159,7 +159,7 @@ def _silenced(ctx: DeriveContext, pkg: str) -> Fact:
 
 def _receivers(ctx: DeriveContext, default_app: str | None) -> Fact:
     name = "sms.receivers"
-    holders = parse_permission_holders(ctx.snapshot.text("sms_permissions"), SMS_PERMISSIONS)
+    holders = parse_permission_holders(ctx.snapshot.text("sms_permissions"), set(SMS_PERMISSIONS))
     if holders is None:
         return unknown(name, ctx.missing("sms_permissions"))
     system = parse_package_list(ctx.snapshot.text("packages_system"))
