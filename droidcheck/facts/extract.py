@@ -40,7 +40,7 @@ def extract_facts(snapshot: Snapshot, *, screened: bool = False) -> Facts:
         except Exception as exc:  # one broken deriver must not abort the others (bug, not input)
             log.exception("fact deriver %s failed", module_name)
             reason = f"internal error reading {module_name} facts: {type(exc).__name__}: {exc}"
-            derived = [unknown(s.name, reason) for s in FACTS if _owner(s.name) == module_name]
+            derived = [unknown(s.name, reason) for s in FACTS if s.deriver == module_name]
         for fact in derived:
             if fact.name not in FACTS_BY_NAME:
                 raise KeyError(f"deriver {module_name} produced unregistered fact {fact.name}")
@@ -50,15 +50,3 @@ def extract_facts(snapshot: Snapshot, *, screened: bool = False) -> Facts:
     _mark_unread(facts)
     return {s.name: facts[s.name] for s in FACTS}
 
-
-_AREA_OWNER = {
-    "signal": "telephony", "sim": "telephony",
-    "sms": "apps", "amazon": "apps",
-}
-
-
-def _owner(name: str) -> str:
-    if name in ("notifications.sms_app_allowed", "notifications.amazon_allowed",
-                "notifications.sms_app_silenced_channels"):
-        return "apps"
-    return _AREA_OWNER.get(name.split(".")[0], "system")

@@ -20,6 +20,7 @@ Sources and the AOSP code that prints them:
   (no ``date``): the bug-report-only probes ``ntp`` (``dumpsys network_time_update_service``, NtpTrustedTime
   ``TimeResult``) and ``clock_now`` (``dumpsys alarm`` ``nowRTC=``/``nowELAPSED=``, AlarmManagerService),
   read by parsers.ntp.
+* ``dumpsys battery`` — BatteryService ``dumpInternal`` (parsers.battery).
 * ``dumpsys connectivity`` (parsers.connectivity), ``cmd netpolicy get restrict-background``
   (parsers.netpolicy), ``dumpsys diskstats`` (parsers.diskstats).
 """
@@ -31,6 +32,7 @@ from datetime import date
 
 from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.model import Fact, cannot_show, known, unknown
+from droidcheck.parsers.battery import parse_battery
 from droidcheck.parsers.clock import parse_epoch_seconds, parse_uptime
 from droidcheck.parsers.connectivity import ConnectivityDump, parse_connectivity
 from droidcheck.parsers.diskstats import parse_diskstats
@@ -61,6 +63,7 @@ def derive(ctx: DeriveContext) -> list[Fact]:
         _data_saver(ctx),
         _settings_bool(ctx, "power.battery_saver", "low_power", absent=False,
                        absent_note="low_power is not set; Android reads an unset value as off"),
+        _battery(ctx),
         _settings_bool(ctx, "time.auto_time", "auto_time"),
         _settings_bool(ctx, "time.auto_time_zone", "auto_time_zone"),
         _drift(ctx),
@@ -358,6 +361,24 @@ def _data_saver(ctx: DeriveContext) -> Fact:
     if value is None:
         return unknown("network.data_saver", f"cmd netpolicy printed {text.strip()[:60]!r}")
     return known("network.data_saver", value)
+
+
+def _battery(ctx: DeriveContext) -> Fact:
+    """``dumpsys battery`` (parsers.battery): the charge in percent, never a level set by hand."""
+    name = "power.battery_level"
+    text = ctx.snapshot.text("battery")
+    if text is None:
+        return unknown(name, ctx.missing("battery"))
+    dump = parse_battery(text)
+    if dump is None:
+        return unknown(name, "'dumpsys battery' output was not understood")
+    if dump.updates_stopped:
+        return unknown(name, "the battery values were set by hand ('dumpsys battery set'): run "
+                             "'dumpsys battery reset' to read the battery again")
+    percent = dump.percent
+    if percent is None:
+        return unknown(name, "dumpsys battery gives no level within its scale")
+    return known(name, percent)
 
 
 def _storage(ctx: DeriveContext) -> list[Fact]:
