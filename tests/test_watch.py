@@ -194,7 +194,7 @@ def test_a_check_before_the_watch_does_not_make_the_message_arrive_early(adb_ser
 
 
 def _early_message(baseline_package: str):
-    from droidcheck.watch.sources import InboxRow, NotificationSeen
+    from droidcheck.parsers.watch_sources import InboxRow, NotificationSeen
     from droidcheck.watch.timeline import Timeline
     from droidcheck.watch.verdict import decide
 
