@@ -50,8 +50,8 @@ from droidcheck.adb.server import AdbServer, adb_binary
 from droidcheck.adb.service import run_shell
 from droidcheck.check import check_snapshot
 from droidcheck.collect.collector import read_device
+from droidcheck.collect.packages import packages_to_inspect
 from droidcheck.collect.plan import phase_probes
-from droidcheck.facts.derive.apps import packages_to_inspect
 from droidcheck.facts.extract import extract_facts
 from droidcheck.rules import loader as rules_loader
 from droidcheck.rules.loader import load_rules

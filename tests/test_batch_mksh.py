@@ -21,8 +21,8 @@ from fixture_files import FIXTURES
 
 from droidcheck.collect.batch import Framing, build_script, split_output
 from droidcheck.collect.collector import items_for
+from droidcheck.collect.packages import packages_to_inspect
 from droidcheck.collect.plan import phase_probes
-from droidcheck.facts.derive.apps import packages_to_inspect
 from droidcheck.sim.commands import run_command
 from droidcheck.sim.profile import builtin_profiles
 from droidcheck.sim.shell import run_script

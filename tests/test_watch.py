@@ -18,7 +18,6 @@ from droidcheck.check import check_snapshot
 from droidcheck.collect.collector import read_device
 from droidcheck.rules.loader import load_rules
 from droidcheck.sim.profile import App, AppNotifications, Profile, SmsScript
-from droidcheck.watch import sources
 from droidcheck.watch.session import run_watch
 from droidcheck.watch.timeline import mask_sender
 
@@ -174,25 +173,6 @@ def test_not_observable_stage_is_reported(adb_server, sim_phone):
 
 # -- parsers on text in the AOSP formats --------------------------------------------------------------
 
-def test_parsers_keep_no_text():
-    radio = ("--------- beginning of radio\n"
-             "   1760000000.120  1873  1890 D GsmInboundSmsHandler: Delivering SMS to: "
-             "com.google.android.apps.messaging com.google.android.apps.messaging.SmsDeliverReceiver\n")
-    ev = sources.parse_radio(radio)
-    assert ev[0].target == SMS_APP and ev[0].time == pytest.approx(1760000000.12)
-    hist = ("  #3: act=android.provider.Telephony.SMS_DELIVER flg=0x19000010 cmp=com.google.android.apps.messaging"
-            "/.receiver.SmsDeliverReceiver (has extras)\n    enq=2025-10-09 09:33:20.120 disp=x fin=y\n"
-            "  #4: act=android.intent.action.TIME_TICK flg=0x50200014 (has extras)\n"
-            "    enq=2025-10-09 09:33:00.000 disp=x fin=y\n")
-    b = sources.parse_broadcasts(hist, 3600)
-    assert len(b) == 1 and b[0].package == SMS_APP
-    assert sources.parse_inbox("Row: 0 address=AMAZON, date=1760000000500\n")[0].address == "AMAZON"
-    rec = ("    NotificationRecord(0x0a1b2c3d: pkg=com.google.android.apps.messaging user=UserHandle{0} id=0 "
-           "tag=null importance=4 key=0|x|0|null|10123: Notification(channel=c))")
-    assert sources.parse_notifications(rec)[0].importance == 4
-    assert sources.observable("blocked", 28) is None and sources.observable("blocked", 34)
-
-
 def test_sender_masking():
     assert mask_sender("56789") == "56789"
     assert mask_sender("AMAZON") == "AMAZON" and mask_sender("AX-AMAZON") == "AX-AMAZON"
@@ -214,7 +194,7 @@ def test_a_check_before_the_watch_does_not_make_the_message_arrive_early(adb_ser
 
 
 def _early_message(baseline_package: str):
-    from droidcheck.watch.sources import InboxRow, NotificationSeen
+    from droidcheck.parsers.watch_sources import InboxRow, NotificationSeen
     from droidcheck.watch.timeline import Timeline
     from droidcheck.watch.verdict import decide
 
@@ -252,11 +232,6 @@ def test_do_not_disturb_at_arrival_makes_it_silent(adb_server, sim_phone, zen, s
         assert doc["dnd_at_notification"] is None
 
 
-def test_zen_mode_parser():
-    assert [sources.parse_zen_mode(t) for t in ("0\n", "2", "4", "null", "", "Error: x", "7")] == \
-        [0, 2, 4, None, None, None, None]
-
-
 @pytest.mark.e2e
 def test_a_short_or_stopped_watch_says_how_long_it_watched_and_that_it_stopped_early(adb_server, sim_phone):
     serial = sim_phone(_profile(34, None))
@@ -289,3 +264,15 @@ def test_a_full_length_watch_that_saw_nothing_keeps_its_conclusion():
     qualify(v, "timeout", 180.0)
     assert v.summary.startswith("Nothing reached the phone in the 180 s watched: ") and v.evidence == "observed"
     assert "early" not in v.summary
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("maker", "stop", "mode"), [("Xiaomi", "silenced", "MIUI Silent mode"),
+                                                      ("Google", "shown", None)])
+def test_zen_mode_4_is_do_not_disturb_only_on_xiaomi(adb_server, sim_phone, maker, stop, mode):
+    """zen_mode 4 is MIUI's Silent mode on Xiaomi/Redmi/POCO; on a Pixel it is no mode, as the check's
+    notifications.dnd fact reads it (the watch called it MIUI Silent on any phone)."""
+    serial = sim_phone(_profile(34, SmsScript(delay_s=0.2), zen_mode=4, maker=maker))
+    out = _watch(adb_server, serial, check=False, timeout=15)
+    assert out.ended_by == "notification" and out.verdict.stopped_at == stop
+    assert out.to_dict()["dnd_at_notification"] == mode

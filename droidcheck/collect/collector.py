@@ -230,7 +230,7 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     _problems(snapshot, res)
 
     lost_phone = any(o.status == OutputStatus.LOST for o in snapshot.outputs.values())
-    from droidcheck.facts.derive.apps import packages_to_inspect
+    from droidcheck.collect.packages import packages_to_inspect
 
     packages = [] if lost_phone else packages_to_inspect(snapshot)
     items2 = items_for(phase_probes(2), packages)

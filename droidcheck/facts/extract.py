@@ -10,27 +10,12 @@ from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.derive import DERIVER_MODULES
 from droidcheck.facts.model import Fact, Facts, unknown
 from droidcheck.facts.registry import FACTS, FACTS_BY_NAME
-from droidcheck.parsers.recognise import recognised
+from droidcheck.screen import screen, unrecognised_problems
 from droidcheck.snapshot import Snapshot
-from droidcheck.status import OutputStatus
+
+__all__ = ["extract_facts", "screen", "unrecognised_problems"]
 
 log = logging.getLogger(__name__)
-
-
-def screen(snapshot: Snapshot) -> Snapshot:
-    """``snapshot`` with every output that ran but is not in its command's format marked ``unrecognised``
-    (a copy; the snapshot itself is left as read), so no deriver can take noise for an empty result."""
-    outputs = {}
-    for probe, out in snapshot.outputs.items():
-        if out.ok and not recognised(probe, out.stdout, out.exit_code):
-            out = dataclasses.replace(out, status=OutputStatus.UNRECOGNISED)
-        outputs[probe] = out
-    return Snapshot(meta=snapshot.meta, outputs=outputs)
-
-
-def unrecognised_problems(snapshot: Snapshot) -> list[str]:
-    """One line per output that ran but was not in its command's format (for the result's problems)."""
-    return [snapshot.why_missing(p) for p, o in snapshot.outputs.items() if o.status == OutputStatus.UNRECOGNISED]
 
 
 def _mark_unread(facts: Facts) -> None:
@@ -55,7 +40,7 @@ def extract_facts(snapshot: Snapshot, *, screened: bool = False) -> Facts:
         except Exception as exc:  # one broken deriver must not abort the others (bug, not input)
             log.exception("fact deriver %s failed", module_name)
             reason = f"internal error reading {module_name} facts: {type(exc).__name__}: {exc}"
-            derived = [unknown(s.name, reason) for s in FACTS if _owner(s.name) == module_name]
+            derived = [unknown(s.name, reason) for s in FACTS if s.deriver == module_name]
         for fact in derived:
             if fact.name not in FACTS_BY_NAME:
                 raise KeyError(f"deriver {module_name} produced unregistered fact {fact.name}")
@@ -65,15 +50,3 @@ def extract_facts(snapshot: Snapshot, *, screened: bool = False) -> Facts:
     _mark_unread(facts)
     return {s.name: facts[s.name] for s in FACTS}
 
-
-_AREA_OWNER = {
-    "signal": "telephony", "sim": "telephony",
-    "sms": "apps", "amazon": "apps",
-}
-
-
-def _owner(name: str) -> str:
-    if name in ("notifications.sms_app_allowed", "notifications.amazon_allowed",
-                "notifications.sms_app_silenced_channels"):
-        return "apps"
-    return _AREA_OWNER.get(name.split(".")[0], "system")

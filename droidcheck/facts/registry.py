@@ -1,4 +1,5 @@
-"""The registry of facts: every fact droidcheck can read, its type, unit and the probes that feed it.
+"""The registry of facts: every fact droidcheck can read, its type, unit, the probes that feed it and the
+deriver (``droidcheck.facts.derive.<module>``) that produces it.
 
 Rules may only name facts listed here (the rule validator checks it). The names marked ``contract`` appear
 in JSON output and lab scripts depend on them: never rename them.
@@ -7,6 +8,8 @@ in JSON output and lab scripts depend on them: never rename them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from droidcheck.parsers.appops import BUCKETS
 
 #: Types a fact value can have. ``date`` is an ISO date string (YYYY-MM-DD); ``enum`` lists its values.
 FACT_TYPES = ("bool", "int", "float", "str", "date", "enum", "list")
@@ -25,6 +28,9 @@ class FactSpec:
     label: str = ""  # what a customer reads in a report ("Airplane mode"); the one place for these words
     words: tuple[str, str] = ("yes", "no")  # a bool's value in words: (true, false), e.g. ("on", "off")
     masked: bool = False  # identifies the phone (serial number): only its ends are kept when redacted
+    #: The module of droidcheck.facts.derive that produces it; ``BY_CHECK``: droidcheck.check sets it from
+    #: what the technician gave (``--expect-number``), not from the phone.
+    deriver: str = "system"
 
     @property
     def area(self) -> str:
@@ -35,17 +41,21 @@ SERVICE_STATES = ("in_service", "out_of_service", "emergency_only", "power_off")
 SIM_STATES = ("absent", "ready", "pin_required", "puk_required", "network_locked", "not_ready",
               "disabled", "error")
 DND_MODES = ("off", "priority_only", "total_silence", "alarms_only", "miui_silent")
-STANDBY_BUCKETS = ("exempted", "active", "working_set", "frequent", "rare", "restricted", "never")
+STANDBY_BUCKETS = tuple(BUCKETS.values())
 
 
 ON_OFF = ("on", "off")
+BY_CHECK = "check"
+#: The deriver of each area's facts, unless a fact names its own; any other area is ``system``'s.
+AREA_DERIVERS = {"signal": "telephony", "sim": "telephony", "sms": "apps", "amazon": "apps"}
 
 
 def _f(name: str, type_: str, description: str, probes: str, unit: str | None = None,
        values: tuple[str, ...] = (), contract: bool = False, private: bool = False, *, label: str,
-       words: tuple[str, str] = ("yes", "no"), masked: bool = False) -> FactSpec:
+       words: tuple[str, str] = ("yes", "no"), masked: bool = False, deriver: str | None = None) -> FactSpec:
+    owner = deriver or AREA_DERIVERS.get(name.split(".", 1)[0], "system")
     return FactSpec(name, type_, description, tuple(probes.split()), unit, values, contract, private, label,
-                    words, masked)
+                    words, masked, owner)
 
 
 FACTS: tuple[FactSpec, ...] = (
@@ -77,13 +87,15 @@ FACTS: tuple[FactSpec, ...] = (
     # notifications
     _f("notifications.sms_app_allowed", "bool",
        "the default SMS app may post notifications (permission on Android 13+ and not blocked)",
-       "package notification", contract=True, label="Messaging app notifications", words=("allowed", "blocked")),
+       "package notification", contract=True, label="Messaging app notifications", words=("allowed", "blocked"),
+       deriver="apps"),
     _f("notifications.sms_app_silenced_channels", "list",
        "the SMS app's notification channels that are blocked or silent", "notification",
-       label="Silenced message alert categories"),
+       label="Silenced message alert categories", deriver="apps"),
     _f("notifications.amazon_allowed", "bool",
        "Amazon Shopping may post notifications (every installed Amazon Shopping app)",
-       "package notification", contract=True, label="Amazon Shopping notifications", words=("allowed", "blocked")),
+       "package notification", contract=True, label="Amazon Shopping notifications", words=("allowed", "blocked"),
+       deriver="apps"),
     _f("notifications.dnd", "bool", "Do Not Disturb is on", "settings_global", contract=True,
        label="Do Not Disturb", words=ON_OFF),
     _f("notifications.dnd_mode", "enum", "Do Not Disturb mode", "settings_global", values=DND_MODES,
@@ -99,6 +111,7 @@ FACTS: tuple[FactSpec, ...] = (
        contract=True, label="Internet", words=("working", "not working")),
     _f("network.data_saver", "bool", "data saver is on", "netpolicy", label="Data saver", words=ON_OFF),
     _f("power.battery_saver", "bool", "battery saver is on", "settings_global", label="Battery saver", words=ON_OFF),
+    _f("power.battery_level", "int", "battery charge", "battery", unit="%", label="Battery charge"),
     # time
     _f("time.auto_time", "bool", "date and time are set automatically", "settings_global", contract=True,
        label="Automatic date and time", words=ON_OFF),
@@ -129,10 +142,10 @@ FACTS: tuple[FactSpec, ...] = (
     _f("sim.phone_number", "str", "the SMS SIM's own number, where the SIM stores it", "isub",
        private=True, label="SIM's phone number"),
     _f("sim.expected_number_given", "bool", "the technician gave the number to expect (--expect-number)", "",
-       label="Number to expect given"),
+       label="Number to expect given", deriver=BY_CHECK),
     _f("sim.number_matches_expected", "bool",
        "the SMS SIM's number is the one the technician expects (check --expect-number)", "isub",
-       label="Number is the one expected"),
+       label="Number is the one expected", deriver=BY_CHECK),
     # amazon
     _f("amazon.installed", "bool", "an Amazon Shopping app is installed",
        "packages_system packages_third_party", contract=True, label="Amazon Shopping installed"),

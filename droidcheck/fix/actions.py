@@ -24,13 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from droidcheck.parsers.appops import BUCKETS
+from droidcheck.parsers.package_dump import POST_NOTIFICATIONS
+
 Kind = Literal["auto", "guided", "refused"]
 
-POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
 #: Android's package-name grammar: at least two segments, each a letter then letters, digits or '_'.
 _PKG_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+")
-_BUCKET_NAMES = {"5": "exempted", "10": "active", "20": "working_set", "30": "frequent", "40": "rare",
-                 "45": "restricted", "50": "never"}
+_BUCKET_NAMES = {str(number): name for number, name in BUCKETS.items()}
 
 
 @dataclass(frozen=True)

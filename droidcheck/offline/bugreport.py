@@ -1,6 +1,12 @@
 """Build a Snapshot from a bug report's dumpstate text (see ``droidcheck.offline.dumpstate`` for the layout).
 
-Each probe of ``droidcheck.collect.plan`` is filled from the section that holds the same state:
+Each probe of ``droidcheck.collect.plan`` is filled from the section that holds the same state. A probe
+whose record names one service dump (``Probe.bugreport``) is filled from it with no code here: the filter
+and cap on the record keep only the lines its parser reads (``droidcheck.offline.sections``). Those are
+``dumpsys_role`` (``role``, Android 10+), ``telephony_registry``, ``isub``, ``connectivity`` (the lines the
+live grep keeps), ``netpolicy`` (``Restrict background:``), ``diskstats``, and the bug-report-only ``ntp``
+and ``clock_now`` (*). ``role_sms`` is not in a bug report (the ``dumpsys role`` dump says the same). The
+others are built from several sections here:
 
 =====================  =====================================================================
 probe                  bug report source
@@ -8,12 +14,6 @@ probe                  bug report source
 getprop                ``------ SYSTEM PROPERTIES (getprop) ------``
 uptime                 ``------ UPTIME (uptime) ------`` (toybox; to the minute)
 settings_global/secure ``DUMP OF SERVICE settings`` (user 0 tables)
-dumpsys_role           ``DUMP OF SERVICE role`` (Android 10+)
-telephony_registry     ``DUMP OF SERVICE telephony.registry``
-isub                   ``DUMP OF SERVICE isub``
-connectivity           ``DUMP OF SERVICE connectivity``, the lines the live grep keeps
-netpolicy              ``DUMP OF SERVICE netpolicy`` ``Restrict background:``
-diskstats              ``DUMP OF SERVICE diskstats``
 packages_*             ``DUMP OF SERVICE package`` ``Packages:`` (``SYSTEM`` flag)
 sms_permissions        the same blocks, SMS permission lines
 package:<pkg>          the package's blocks
@@ -21,13 +21,11 @@ notification:<pkg>     ``DUMP OF SERVICE notification`` per-package config
 appops:<pkg>           ``DUMP OF SERVICE appops``
 standby:<pkg>          ``DUMP OF SERVICE usagestats`` (Android 9+)
 date                   not taken: see below
-ntp                    ``DUMP OF SERVICE network_time_update_service``, last-NTP-fix lines (*)
-clock_now              ``DUMP OF SERVICE alarm``, its one ``nowRTC=… nowELAPSED=…`` line (*)
 =====================  =====================================================================
 
-(*) bug report only: not in ``droidcheck.collect.plan``, see ``OFFLINE_PROBES``.
-
-Not in a bug report: ``cmd role get-role-holders`` (the ``dumpsys role`` dump says the same).
+(*) bug report only: ``ntp`` (``DUMP OF SERVICE network_time_update_service``, last-NTP-fix lines) and
+``clock_now`` (``DUMP OF SERVICE alarm``, its one ``nowRTC=… nowELAPSED=…`` line) are not run on a phone;
+see ``droidcheck.collect.plan.BUGREPORT_ONLY``.
 
 **Clock.** The report's capture time is the dumpstate header (``== dumpstate: …``), printed by the phone
 from its own clock in its own zone (``persist.sys.timezone``); ``meta.captured_at`` is that instant in UTC.
@@ -49,7 +47,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from droidcheck import __version__
-from droidcheck.collect.plan import PROBES_BY_ID, Probe
+from droidcheck.collect.plan import BUGREPORT_ONLY, PROBES_BY_ID, Probe, bugreport_probes
 from droidcheck.offline import convert
 from droidcheck.offline.dumpstate import DumpstateText, read_dumpstate
 from droidcheck.parsers.getprop import parse_getprop
@@ -59,15 +57,7 @@ from droidcheck.status import OutputStatus
 CLOCK_REASON = ("a bug report shows clock drift only against a network time fix, and this one holds none "
                 "usable; compare by hand")
 #: Probes only a bug report fills (the live collector measures the clock offset itself).
-OFFLINE_PROBES: dict[str, Probe] = {p.id: p for p in (
-    Probe("ntp", "dumpsys network_time_update_service",
-          "the last network time (NTP) fix, for clock drift (bug reports only)"),
-    Probe("clock_now", "dumpsys alarm | grep nowRTC=",
-          "the phone's wall clock and elapsed-realtime clock read together, for clock drift (bug reports only)"),
-)}
-PHASE1 = ("date", "uptime", "getprop", "settings_global", "settings_secure", "role_sms", "dumpsys_role",
-          "telephony_registry", "isub", "connectivity", "netpolicy", "diskstats", "packages_system",
-          "packages_third_party", "sms_permissions")
+OFFLINE_PROBES: dict[str, Probe] = {p.id: p for p in BUGREPORT_ONLY}
 
 
 class _Builder:
@@ -103,15 +93,10 @@ class _Builder:
     # -- phase 1 ------------------------------------------------------------------------------------
     def build(self) -> Snapshot:
         self._getprop_and_time()
-        self._network_time()
         self._uptime()
         self._settings()
-        self._simple("dumpsys_role", "role")
-        self.absent("role_sms", "not in a bug report (the 'dumpsys role' section holds the same)")
-        for probe, service in (("telephony_registry", "telephony.registry"), ("isub", "isub"),
-                               ("connectivity", "connectivity"), ("netpolicy", "netpolicy"),
-                               ("diskstats", "diskstats")):
-            self._simple(probe, service)
+        for probe in bugreport_probes():
+            self._from_record(probe)
         index = self._packages()
         self._per_package(index)
         self._meta()
@@ -130,17 +115,6 @@ class _Builder:
         if when is not None:
             self.snap.meta.captured_at = when.astimezone(UTC).isoformat(timespec="seconds").replace(
                 "+00:00", "Z")
-
-    def _network_time(self) -> None:
-        """``ntp`` and ``clock_now``: the filtered lines of the two dumps (see ``offline.sections``)."""
-        self._simple("ntp", "network_time_update_service")
-        text = self.service("alarm")
-        if text is None:
-            self.absent("clock_now", self.no_section("alarm"))
-        elif not text.strip():
-            self.absent("clock_now", "dumpsys alarm has no 'nowRTC=… nowELAPSED=…' line")
-        else:
-            self.add("clock_now", text)
 
     def _capture_time(self) -> datetime | None:
         raw = self.doc.header_time
@@ -180,12 +154,21 @@ class _Builder:
                 self.absent(probe, self.no_section("settings") if text is None
                             else f"dumpsys settings has no {table.upper()} SETTINGS (user 0) table")
 
-    def _simple(self, probe: str, service: str) -> None:
-        text = self.service(service)
+    def _from_record(self, probe: Probe) -> None:
+        """A probe whose record (``Probe.bugreport``) names its service dump: the lines its filter kept
+        (``droidcheck.offline.sections``), or why there are none."""
+        source = probe.bugreport
+        assert source is not None
+        if not source.service:
+            self.absent(probe.id, source.absent)
+            return
+        text = self.service(source.service)
         if text is None:
-            self.absent(probe, self.no_section(service))
+            self.absent(probe.id, self.no_section(source.service))
+        elif source.none_kept and not text.strip():
+            self.absent(probe.id, source.none_kept)
         else:
-            self.add(probe, text)
+            self.add(probe.id, text)
 
     def _packages(self) -> convert.PackageIndex | None:
         text = self.service("package")
@@ -202,7 +185,7 @@ class _Builder:
 
     # -- phase 2 ------------------------------------------------------------------------------------
     def _per_package(self, index: convert.PackageIndex | None) -> None:
-        from droidcheck.facts.derive.apps import packages_to_inspect
+        from droidcheck.collect.packages import packages_to_inspect
 
         notif = self.service("notification")
         appops = self.service("appops")

@@ -22,12 +22,11 @@ import re
 from dataclasses import dataclass, field
 
 from droidcheck.parsers.notification import app_line
-from droidcheck.parsers.package_dump import PACKAGE_HEADER
+from droidcheck.parsers.package_dump import PACKAGE_HEADER, SECTION_HEADER, SMS_PERMISSIONS
 
 _SETTING = re.compile(r"^_id:\S* name:(?P<name>\S+)(?: pkg:\S+)? value:(?P<value>.*?)"
                       r"(?: default:.*)?(?: tag:.*)?$")
 _TABLE = re.compile(r"^(GLOBAL|SECURE|SYSTEM|CONFIG) SETTINGS \(user (\d+)\)")
-_SECTION = re.compile(r"^[A-Z][\w ]*:\s*$")
 _USER_INSTALLED = re.compile(r"^\s+User 0:.*\binstalled=(true|false)")
 _UID = re.compile(r"^\s*Uid \S+:\s*$")
 _PACKAGE = re.compile(r"^\s*Package (\S+):\s*$")
@@ -36,7 +35,7 @@ _OP_NEW = re.compile(r"^\s*([A-Z_]+) \((\w+)\):")
 _BUCKET = re.compile(r"^\s*package=(?P<pkg>\S+)(?: u=(?P<user>\d+))? .*?\bbucket=(?P<bucket>-?\d+)")
 _UPTIME = re.compile(r"\bup\s+(?:(?P<days>\d+)\s+days?,\s*)?(?:(?P<h>\d+):(?P<m>\d{2})|(?P<min>\d+)\s+min)")
 _MODE_NAMES = {"0": "allow", "1": "ignore", "2": "deny", "3": "default", "4": "foreground"}
-PERMISSIONS = ("android.permission.RECEIVE_SMS", "android.permission.READ_SMS")
+PERMISSIONS = SMS_PERMISSIONS
 
 
 def settings_lists(text: str, user: int = 0) -> dict[str, str]:
@@ -85,7 +84,7 @@ class PackageIndex:
         section = ""
         current: _Block | None = None
         for line in text.splitlines():
-            if _SECTION.match(line) and not line.startswith(" "):
+            if SECTION_HEADER.match(line) and not line.startswith(" "):
                 section, current = line.strip().rstrip(":"), None
                 continue
             m = PACKAGE_HEADER.match(line)

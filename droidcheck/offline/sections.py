@@ -1,12 +1,15 @@
 """Per-service line filters with byte caps, applied while a bug report streams by.
 
-Only what the parsers read is kept; each filter names the AOSP printer whose lines it keeps:
+Only what the parsers read is kept. A probe whose text a bug report holds as one service dump declares
+its service, filter and cap on its record (``droidcheck.collect.plan.Probe.bugreport``); the services below
+feed several probes through ``droidcheck.offline.convert`` and are filtered here. Each filter names the
+AOSP printer whose lines it keeps:
 
 * ``settings`` — SettingsProvider ``dumpForUserLocked``: ``GLOBAL|SECURE|SYSTEM|CONFIG SETTINGS (user N)``
   headers and ``_id:<n> name:<key> [pkg:<pkg>] value:<value> [default:<v> defaultSystemSet:<b>] [tag:…]``.
-* ``connectivity`` — the same lines the live probe's ``grep -E 'Active default network|NetworkAgentInfo'``
+* (plan) ``connectivity`` — the same lines the live probe's ``grep -E 'Active default network|NetworkAgentInfo'``
   keeps.
-* ``netpolicy`` — NetworkPolicyManagerService.dump ``Restrict background: <bool>``.
+* (plan) ``netpolicy`` — NetworkPolicyManagerService.dump ``Restrict background: <bool>``.
 * ``package`` — PackageManagerService.dump: top-level section titles, ``Package [<pkg>] (<hash>):`` headers
   and the fields ``droidcheck.parsers.package_dump`` reads; permission lines only for the SMS and
   notification permissions (a real dump lists hundreds per app).
@@ -14,12 +17,12 @@ Only what the parsers read is kept; each filter names the AOSP printer whose lin
   uid:``): the notification list itself can hold message text, so it is never kept.
 * ``appops`` — AppOpsService.dump: ``Uid``/``Package`` headers and background-op lines.
 * ``usagestats`` — AppIdleHistory.dumpUsers ``package=<pkg> [u=<user>] … bucket=<n>`` lines.
-* ``network_time_update_service`` — NetworkTimeUpdateService.dump / NtpTrustedTime.dump: only the lines
+* (plan) ``network_time_update_service`` — NetworkTimeUpdateService.dump / NtpTrustedTime.dump: only the lines
   about the last NTP fix (``LastNtpFetchTime:``, ``NTP cache …:``, ``NTP result age:``, ``mTimeResult…``);
   never the ``Local logs:`` that follow.
-* ``alarm`` — AlarmManagerService.dumpImpl: only the first ``nowRTC=<ms>=<date> nowELAPSED=<elapsed>`` line
+* (plan) ``alarm`` — AlarmManagerService.dumpImpl: only the first ``nowRTC=<ms>=<date> nowELAPSED=<elapsed>`` line
   (the rest of the dump lists every app's alarms).
-* others (``telephony.registry``, ``isub``, ``diskstats``, ``role``) — the whole dump, capped.
+* (plan) others (``telephony.registry``, ``isub``, ``diskstats``, ``role``) — the whole dump, capped.
 """
 
 from __future__ import annotations
@@ -27,19 +30,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from droidcheck.parsers.package_dump import PACKAGE_HEADER
-
-MB = 1 << 20
+from droidcheck.collect.plan import MB, bugreport_services
+from droidcheck.parsers.package_dump import PACKAGE_HEADER, POST_NOTIFICATIONS, SECTION_HEADER, SMS_PERMISSIONS
 
 _PKG_FIELD = re.compile(r"^\s+(versionCode=|versionName=|timeStamp=|firstInstallTime=|lastUpdateTime=|"
                         r"sharedUser=|flags=\[|pkgFlags=\[|User \d+:|install permissions:|"
                         r"runtime permissions:)")
-_PKG_SECTION = re.compile(r"^[A-Z][\w ]*:\s*$")
-_PERM_LINE = re.compile(r"^\s+(android\.permission\.(?:RECEIVE_SMS|READ_SMS|POST_NOTIFICATIONS)): granted=")
+_PERM_LINE = re.compile(r"^\s+(" + "|".join(map(re.escape, (*SMS_PERMISSIONS, POST_NOTIFICATIONS))) + r"): granted=")
 _APPOPS_KEEP = re.compile(r"^\s*(Uid \S+:|Package \S+:|(?:RUN_IN_BACKGROUND|RUN_ANY_IN_BACKGROUND)\b)")
 _BUCKET = re.compile(r"^\s*package=\S+ .*\bbucket=-?\d+")
-_NTP_KEEP = re.compile(r"^\s*(LastNtpFetchTime:|NTP cache (?:age|certainty|result):|NTP result age:|mTimeResult)")
-_NOW_KEEP = re.compile(r"^\s*nowRTC=-?\d+=.*\snowELAPSED=\S+\s*$")
 
 
 class Collector:
@@ -91,24 +90,29 @@ class _NotificationConfig(Collector):
 
 
 def _package_keep(line: str) -> bool:
-    if _PKG_SECTION.match(line) or PACKAGE_HEADER.match(line):
+    if SECTION_HEADER.match(line) or PACKAGE_HEADER.match(line):
         return True
     return bool(_PKG_FIELD.match(line) or _PERM_LINE.match(line))
 
 
-_FILTERS: dict[str, tuple[int, Callable[[str], bool] | None]] = {
+def _search(pattern: str | None) -> Callable[[str], bool] | None:
+    if pattern is None:
+        return None
+    regex = re.compile(pattern)
+    return lambda ln: regex.search(ln) is not None
+
+
+#: Services that feed several probes (through ``droidcheck.offline.convert``).
+_SHARED: dict[str, tuple[int, Callable[[str], bool] | None]] = {
     "settings": (8 * MB, lambda ln: ln.startswith("_id:") or "SETTINGS (user " in ln),
-    "connectivity": (2 * MB, lambda ln: "Active default network" in ln or "NetworkAgentInfo" in ln),
-    "netpolicy": (64 * 1024, lambda ln: "Restrict background" in ln),
     "package": (24 * MB, _package_keep),
     "appops": (8 * MB, lambda ln: _APPOPS_KEEP.match(ln) is not None),
     "usagestats": (8 * MB, lambda ln: _BUCKET.match(ln) is not None),
-    "telephony.registry": (4 * MB, None),
-    "isub": (2 * MB, None),
-    "diskstats": (256 * 1024, None),
-    "role": (MB, None),
-    "network_time_update_service": (4096, lambda ln: _NTP_KEEP.match(ln) is not None),
-    "alarm": (512, lambda ln: _NOW_KEEP.match(ln) is not None),
+}
+_FILTERS: dict[str, tuple[int, Callable[[str], bool] | None]] = {
+    **_SHARED,
+    **{p.bugreport.service: (p.bugreport.cap, _search(p.bugreport.keep))
+       for p in bugreport_services() if p.bugreport is not None},
 }
 
 #: The dumpsys services the importer reads.

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-INT_MAX = 2147483647
+from droidcheck.parsers.android import INT_MAX
 
 _HEADER = re.compile(r"^\s*(SubscriptionController|SubscriptionManagerService):\s*$")
 _DEFAULT = re.compile(r"^\s*(defaultSubId|defaultDataSubId|defaultVoiceSubId|defaultSmsSubId|"

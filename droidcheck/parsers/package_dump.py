@@ -26,11 +26,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+#: The permission an app needs to post notifications (Android 13+: a runtime permission).
+POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
+#: The permissions that let an app receive or read SMS (the codes droidcheck is about).
+SMS_PERMISSIONS = ("android.permission.RECEIVE_SMS", "android.permission.READ_SMS")
+
 #: ``Package [<name>] (<hash>):`` opens one package block (Settings.java dumpPackageLPr); group "name".
 PACKAGE_HEADER = re.compile(r"^\s*Package \[(?P<name>[^\]]+)\] \([0-9a-fA-F]+\):\s*$")
 _USER_RE = re.compile(r"^\s*User (\d+):(.*)$")
 _PERM_RE = re.compile(r"^\s*([\w.]+): granted=(true|false)(?:, flags=\[([^\]]*)\])?")
-_SECTION_RE = re.compile(r"^[A-Z][\w ]*:\s*$")
+#: A top-level section title of ``dumpsys package`` (``Packages:``, ``Hidden system packages:``, ``Shared users:``).
+SECTION_HEADER = re.compile(r"^[A-Z][\w ]*:\s*$")
 
 
 @dataclass
@@ -108,7 +114,7 @@ def _blocks(text: str) -> list[tuple[str, str, list[str]]]:
     section = ""
     current: list[str] | None = None
     for raw in text.replace("\r", "").split("\n"):
-        if _SECTION_RE.match(raw) and not raw.startswith(" "):
+        if SECTION_HEADER.match(raw) and not raw.startswith(" "):
             section = raw.strip().rstrip(":")
             current = None
             continue

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-INT_MAX = 2147483647
+from droidcheck.parsers.android import INT_MAX
 
 REG_STATES = ("IN_SERVICE", "OUT_OF_SERVICE", "EMERGENCY_ONLY", "POWER_OFF")
 

@@ -21,9 +21,11 @@ network_time_update_service`` holds an NTP fix taken at true time ``NTP_FIX_AGE`
 8–10 print only its age, ``_ntp_dump``), and ``dumpsys alarm`` prints both clocks at the dump (``_alarm_dump``),
 so a bug report of Android 11+ shows the offset; elapsedRealtime at the dump is ``profile.uptime_seconds``.
 
-Service bodies come from the simulator's renderers (``droidcheck.sim.render``); the services that have no
-shell renderer (``settings``, ``package`` in full, ``appops``, ``netpolicy``, ``usagestats``) are printed here
-in their AOSP ``dump()`` formats, documented in ``droidcheck.offline.sections``.
+Service bodies come from the simulator's renderers (``droidcheck.sim.render``): every service a probe's
+record names (``droidcheck.collect.plan.Probe.bugreport``) is the phone's own ``dumpsys <service>``; the
+services that have no shell renderer (``settings``, ``package`` in full, ``appops``, ``netpolicy``,
+``usagestats``) are printed here in their AOSP ``dump()`` formats, documented in
+``droidcheck.offline.sections``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from droidcheck.collect.plan import bugreport_services
 from droidcheck.sim.commands import run_command
 from droidcheck.sim.profile import App, AppNotifications, Profile
 from droidcheck.sim.render.system import phone_zone
@@ -304,22 +307,22 @@ def _alarm_dump(profile: Profile, host: datetime) -> str:
 
 
 def _service_bodies(profile: Profile, host: datetime) -> dict[str, str]:
+    """Every service dump of the report: the ones printed here, then each service a probe's record names
+    (``Probe.bugreport``) as the simulated phone's ``dumpsys <service>`` prints it."""
     bodies = {
         "alarm": _alarm_dump(profile, host),
         "network_time_update_service": _ntp_dump(profile, host),
         "appops": _appops_dump(profile),
-        "connectivity": _out(profile, "dumpsys", "connectivity"),
-        "diskstats": _out(profile, "dumpsys", "diskstats"),
-        "isub": _out(profile, "dumpsys", "isub"),
         "netpolicy": _netpolicy_dump(profile),
         "notification": _out(profile, "dumpsys", "notification"),
         "package": _package_dump(profile),
         "settings": _settings_dump(profile),
-        "telephony.registry": _out(profile, "dumpsys", "telephony.registry"),
         "usagestats": _usagestats_dump(profile),
     }
-    if profile.sdk >= 29:
-        bodies["role"] = _out(profile, "dumpsys", "role")
+    for probe in bugreport_services():
+        source = probe.bugreport
+        if source is not None and source.service not in bodies and profile.sdk >= source.since_sdk:
+            bodies[source.service] = _out(profile, "dumpsys", source.service)
     return bodies
 
 

@@ -25,11 +25,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from droidcheck.collect.batch import TIMEOUT_EXIT  # toybox timeout: the command was stopped
 from droidcheck.errors import DroidcheckError
 from droidcheck.sim.commands import Output
 
 SHELL = "/system/bin/sh"
-TIMEOUT_EXIT = 124  # toybox timeout: the command was stopped
 
 
 class ShellSyntaxError(DroidcheckError):

@@ -11,8 +11,8 @@ import shlex
 from datetime import UTC, datetime
 
 from droidcheck.collect.collector import items_for
+from droidcheck.collect.packages import packages_to_inspect
 from droidcheck.collect.plan import phase_probes
-from droidcheck.facts.derive.apps import packages_to_inspect
 from droidcheck.sim.commands import run_command
 from droidcheck.sim.profile import Profile
 from droidcheck.sim.shell import _grep

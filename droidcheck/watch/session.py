@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from droidcheck.collect.batch import Framing
+from droidcheck.parsers import watch_sources as parse
 from droidcheck.result import CheckResult
 from droidcheck.watch import sources as src
 from droidcheck.watch.timeline import Timeline
@@ -74,10 +75,12 @@ class PhoneInfo:
     clock_offset_s: float  # phone clock minus host clock
     sms_app: str | None
     release: str | None = None
+    maker: str | None = None  # ro.product.manufacturer: what zen_mode 4 means depends on it
 
 
 _PHONE_INFO = (("sdk", "getprop ro.build.version.sdk"), ("release", "getprop ro.build.version.release"),
-               ("tz", "date +%z"), ("sms", "settings get secure sms_default_application"), ("clock", "date +%s"))
+               ("tz", "date +%z"), ("sms", "settings get secure sms_default_application"), ("clock", "date +%s"),
+               ("maker", "getprop ro.product.manufacturer"))
 
 
 def probe_phone(shell: Shell, sms_app: str | None = None) -> PhoneInfo:
@@ -93,32 +96,33 @@ def probe_phone(shell: Shell, sms_app: str | None = None) -> PhoneInfo:
         app = None
     return PhoneInfo(sdk=_int(sections.get("sdk", "")), utc_offset_s=_utc_offset(sections.get("tz", "")),
                      clock_offset_s=(phone_now - host + 0.5) if phone_now is not None else 0.0, sms_app=app,
-                     release=sections.get("release", "").strip() or None)
+                     release=sections.get("release", "").strip() or None,
+                     maker=sections.get("maker", "").strip() or None)
 
 
 def _apply(tl: Timeline, sections: dict[str, str], info: PhoneInfo, now: float) -> list[str]:
     """Feed one poll's sections into the timeline; returns the stage ids newly reached."""
     new: list[str] = []
     if "dnd" in sections:  # first: the notification seen in this same poll takes this poll's mode
-        tl.set_dnd(src.parse_zen_mode(sections["dnd"]))
+        tl.set_dnd(parse.parse_zen_mode(sections["dnd"], info.maker))
     for sid, text in sections.items():
         if sid in ("clock", "end", "dnd"):
             continue
-        err = src.source_error(text)
+        err = parse.source_error(text)
         if err:
             tl.mark_unreadable(sid, err)
             continue
         tl.clear_unreadable(sid)
         if sid == "radio":
-            new += tl.add_radio(src.parse_radio(text))
+            new += tl.add_radio(parse.parse_radio(text))
         elif sid == "broadcasts":
-            new += tl.add_broadcasts(src.parse_broadcasts(text, info.utc_offset_s))
+            new += tl.add_broadcasts(parse.parse_broadcasts(text, info.utc_offset_s))
         elif sid == "inbox":
-            new += tl.add_inbox(src.parse_inbox(text))
+            new += tl.add_inbox(parse.parse_inbox(text))
         elif sid == "notifications":
-            new += tl.add_notifications(src.parse_notifications(text), now)
+            new += tl.add_notifications(parse.parse_notifications(text), now)
         elif sid == "blocked":
-            new += tl.add_blocked(src.parse_log_times(text, "Suppressing notification"))
+            new += tl.add_blocked(parse.parse_log_times(text, "Suppressing notification"))
     return new
 
 
@@ -157,7 +161,7 @@ def run_watch(shell: Shell, *, timeout_s: float = 180.0, interval_s: float = 1.0
                         tl.mark_unreadable(sid, why)
                 problems += [p for p in split.problems if p not in problems]
                 if tl.polls == 0 and "notifications" in sections:
-                    tl.set_baseline(src.parse_notifications(sections["notifications"]))
+                    tl.set_baseline(parse.parse_notifications(sections["notifications"]))
                 now = time.time() + info.clock_offset_s
                 for stage in _apply(tl, sections, info, now):
                     say(stage, tl)

@@ -12,14 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from droidcheck.watch.sources import (
-    ZEN_MODES,
-    BroadcastEvent,
-    InboxRow,
-    NotificationSeen,
-    RadioEvent,
-    observable,
-)
+from droidcheck.parsers.watch_sources import BroadcastEvent, InboxRow, NotificationSeen, RadioEvent
+from droidcheck.parsers.zen import zen_label
+from droidcheck.watch.sources import observable
 
 #: Stage ids in order, with the label the technician sees.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -116,7 +111,7 @@ class Timeline:
         """The notification stage, with what goes with it: the importance it was posted at and whether
         Do Not Disturb was on at that moment (the latest poll's mode)."""
         if self.dnd_mode:
-            detail += f"; Do Not Disturb was on ({ZEN_MODES.get(self.dnd_mode, self.dnd_mode)})"
+            detail += f"; Do Not Disturb was on ({zen_label(self.dnd_mode)})"
         if not self._reach("notification", at, detail):
             return []
         self.notification_importance = importance
@@ -223,7 +218,7 @@ class Timeline:
     def to_dict(self) -> dict[str, Any]:
         return {"started_at": _iso(self.start), "sms_app": self.sms_app, "sender": self.sender,
                 "notification_importance": self.notification_importance,
-                "dnd_at_notification": ZEN_MODES.get(self.dnd_at_notification) if self.dnd_at_notification
+                "dnd_at_notification": zen_label(self.dnd_at_notification) if self.dnd_at_notification
                 else None,
                 "stages": [self.stages[sid].to_dict(self.start) for sid, _ in STAGES],
                 "notification_block_observable": self.blocked_observable,

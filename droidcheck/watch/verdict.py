@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from droidcheck.parsers.zen import zen_label
 from droidcheck.result import CheckResult
-from droidcheck.watch.sources import ZEN_MODES
 from droidcheck.watch.timeline import Timeline
 
 #: Candidate rules per stop; ids from ``rules/*.yaml``.
@@ -62,7 +62,7 @@ def _stop(tl: Timeline) -> tuple[str, str, list[str]]:
         if imp is not None and imp < 3:
             return "silenced", "observed", notes
         if tl.dnd_at_notification:
-            notes.append(f"Do Not Disturb was on ({ZEN_MODES.get(tl.dnd_at_notification)}) when the notification "
+            notes.append(f"Do Not Disturb was on ({zen_label(tl.dnd_at_notification)}) when the notification "
                          "was posted: it made no sound and did not pop up, unless the SMS app or the sender is "
                          "allowed to break through.")
             return "silenced", "observed", notes

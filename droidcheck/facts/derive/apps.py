@@ -8,28 +8,31 @@ Reads the phase-1 probes ``role_sms``, ``dumpsys_role``, ``settings_secure``, ``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from droidcheck.collect.plan import AMAZON_PACKAGES
+from droidcheck.collect.packages import (  # packages_to_inspect: re-exported for older imports
+    DefaultSmsApp,
+    installed_amazon,
+    packages_to_inspect,
+    resolve_default_sms_app,
+)
 from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.model import Fact, cannot_show, known, unknown
 from droidcheck.parsers.appops import BUCKETS, op_mode, parse_standby_bucket
 from droidcheck.parsers.notification import NotificationDump, parse_notification_dump
 from droidcheck.parsers.package_dump import (
+    POST_NOTIFICATIONS,
+    SMS_PERMISSIONS,
     PackageDump,
     package_absent,
     parse_package_dump,
     parse_permission_holders,
 )
 from droidcheck.parsers.packages import parse_package_list
-from droidcheck.parsers.role import is_package_name, parse_dumpsys_role, parse_role_holders
-from droidcheck.parsers.settings import ambiguity, parse_settings_list
-from droidcheck.snapshot import Snapshot
 
-POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
-SMS_PERMISSIONS = {"android.permission.RECEIVE_SMS", "android.permission.READ_SMS"}
+__all__ = ["DefaultSmsApp", "can_post", "derive", "packages_to_inspect", "resolve_default_sms_app"]
+
 #: SMS apps shipped by Google, AOSP and the big makers (also counted stock when not preinstalled).
 STOCK_SMS_APPS = frozenset({
     "com.google.android.apps.messaging",  # Google Messages
@@ -42,83 +45,6 @@ STOCK_SMS_APPS = frozenset({
     "com.huawei.message",  # Huawei
     "com.coloros.mms",  # Oppo/ColorOS
 })
-
-
-@dataclass
-class DefaultSmsApp:
-    package: str | None  # "" = none set; None = unknown
-    source: str = ""
-    reason: str = ""
-
-
-# -- default SMS app -------------------------------------------------------------------------------
-
-def _sdk_from_snapshot(snapshot: Snapshot) -> int | None:
-    text = snapshot.text("getprop") or ""
-    for line in text.splitlines():
-        if line.startswith("[ro.build.version.sdk]"):
-            value = line.rpartition("[")[2].rstrip("]").strip()
-            return int(value) if value.isdigit() else None
-    return None
-
-
-def resolve_default_sms_app(snapshot: Snapshot, sdk: int | None,
-                            secure: dict[str, str] | None) -> DefaultSmsApp:
-    """RoleManager first (API 29+), then the legacy secure setting; if they disagree the role wins."""
-    if sdk is None or sdk >= 29:
-        out = snapshot.get("role_sms")
-        holders = parse_role_holders(out.stdout, out.exit_code) if out is not None else None
-        if holders is not None:
-            return DefaultSmsApp(holders[0] if holders else "", "role")
-        holders = parse_dumpsys_role(snapshot.text("dumpsys_role"))
-        if holders is not None:
-            return DefaultSmsApp(holders[0] if holders else "", "dumpsys role")
-    if secure is None:
-        return DefaultSmsApp(None, reason=snapshot.why_missing("settings_secure"))
-    doubt = ambiguity(secure, "sms_default_application")
-    if doubt:
-        return DefaultSmsApp(None, reason=doubt)
-    value = secure.get("sms_default_application")
-    if sdk is not None and sdk >= 29:
-        # The role could not be read: the setting is only a legacy mirror on 10+, so be careful.
-        if value and is_package_name(value.strip()):
-            return DefaultSmsApp(value.strip(), "settings (legacy mirror; role not readable)")
-        return DefaultSmsApp(None, reason="the SMS role could not be read and the legacy setting is empty")
-    if value is None or value.strip() in ("", "null"):
-        return DefaultSmsApp("", "settings")
-    value = value.strip()
-    return DefaultSmsApp(value, "settings") if is_package_name(value) else DefaultSmsApp(
-        None, reason=f"sms_default_application has an unexpected value {value!r}")
-
-
-def _installed_amazon(snapshot: Snapshot) -> tuple[list[str] | None, str]:
-    system = parse_package_list(snapshot.text("packages_system"))
-    third = parse_package_list(snapshot.text("packages_third_party"))
-    if system is None and third is None:
-        return None, "the installed apps could not be listed"
-    listed = (system or set()) | (third or set())
-    found = [p for p in AMAZON_PACKAGES if p in listed]
-    if not found and (system is None or third is None):
-        missing = "packages_system" if system is None else "packages_third_party"
-        return None, snapshot.why_missing(missing)
-    return found, ""
-
-
-def packages_to_inspect(snapshot: Snapshot) -> list[str]:
-    """Packages phase 2 must read: the default SMS app and every installed Amazon Shopping app (judged on
-    the outputs in their command's format only: noise must not choose the apps to inspect)."""
-    from droidcheck.facts.extract import screen
-
-    try:
-        snapshot = screen(snapshot)
-        secure_text = snapshot.text("settings_secure")
-        secure = parse_settings_list(secure_text) if secure_text is not None else None
-        sms = resolve_default_sms_app(snapshot, _sdk_from_snapshot(snapshot), secure)
-        amazon, _ = _installed_amazon(snapshot)
-    except Exception:  # the collector must always get a plan
-        return []
-    out = [sms.package] if sms.package else []
-    return out + [p for p in (amazon or []) if p not in out]
 
 
 # -- per-package helpers ---------------------------------------------------------------------------
@@ -233,7 +159,7 @@ def _silenced(ctx: DeriveContext, pkg: str) -> Fact:
 
 def _receivers(ctx: DeriveContext, default_app: str | None) -> Fact:
     name = "sms.receivers"
-    holders = parse_permission_holders(ctx.snapshot.text("sms_permissions"), SMS_PERMISSIONS)
+    holders = parse_permission_holders(ctx.snapshot.text("sms_permissions"), set(SMS_PERMISSIONS))
     if holders is None:
         return unknown(name, ctx.missing("sms_permissions"))
     system = parse_package_list(ctx.snapshot.text("packages_system"))
@@ -245,7 +171,7 @@ def _receivers(ctx: DeriveContext, default_app: str | None) -> Fact:
 def _amazon_facts(ctx: DeriveContext) -> list[Fact]:
     names = ("amazon.version", "amazon.days_since_update", "amazon.background_restricted",
              "amazon.standby_bucket", "notifications.amazon_allowed")
-    installed, why = _installed_amazon(ctx.snapshot)
+    installed, why = installed_amazon(ctx.snapshot)
     if installed is None:
         return [unknown(n, why) for n in ("amazon.installed", "amazon.packages", *names)]
     facts = [known("amazon.installed", bool(installed)), known("amazon.packages", installed)]

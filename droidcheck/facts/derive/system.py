@@ -7,7 +7,8 @@ Sources and the AOSP code that prints them:
 * ``settings list global|secure`` — SettingsProvider ``SettingsService`` (parsers.settings). How an
   absent or ``null`` value is read follows the code that consumes the setting:
 
-  - ``zen_mode``: ZenModeHelper ``Global.getInt(ZEN_MODE, ZEN_MODE_OFF)`` → absent = off; 4 is MIUI's Silent mode.
+  - ``zen_mode``: ZenModeHelper ``Global.getInt(ZEN_MODE, ZEN_MODE_OFF)`` → absent = off; the modes, and MIUI's
+    Silent mode (4, Xiaomi/Redmi/POCO only), are parsers.zen.
   - ``low_power``: BatterySaverStateMachine ``getGlobalSetting(LOW_POWER_MODE, 0)`` → absent = off.
   - ``auto_time``: NetworkTimeUpdateService (O–R) reads ``getInt(AUTO_TIME, 0)`` (absent = off) but the
     S+ time detector's ServiceConfigAccessorImpl reads ``getInt(AUTO_TIME, 1 /* default */)`` (absent =
@@ -19,6 +20,7 @@ Sources and the AOSP code that prints them:
   (no ``date``): the bug-report-only probes ``ntp`` (``dumpsys network_time_update_service``, NtpTrustedTime
   ``TimeResult``) and ``clock_now`` (``dumpsys alarm`` ``nowRTC=``/``nowELAPSED=``, AlarmManagerService),
   read by parsers.ntp.
+* ``dumpsys battery`` — BatteryService ``dumpInternal`` (parsers.battery).
 * ``dumpsys connectivity`` (parsers.connectivity), ``cmd netpolicy get restrict-background``
   (parsers.netpolicy), ``dumpsys diskstats`` (parsers.diskstats).
 """
@@ -30,6 +32,7 @@ from datetime import date
 
 from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.model import Fact, cannot_show, known, unknown
+from droidcheck.parsers.battery import parse_battery
 from droidcheck.parsers.clock import parse_epoch_seconds, parse_uptime
 from droidcheck.parsers.connectivity import ConnectivityDump, parse_connectivity
 from droidcheck.parsers.diskstats import parse_diskstats
@@ -37,12 +40,9 @@ from droidcheck.parsers.isub import valid_sub_id
 from droidcheck.parsers.netpolicy import parse_restrict_background
 from droidcheck.parsers.ntp import drift_seconds, fix_age_seconds, parse_clock_now, parse_ntp_fix, why_no_fix
 from droidcheck.parsers.settings import ambiguity, setting_bool
+from droidcheck.parsers.zen import zen_mode, zen_value
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ZEN_MODES = {"0": "off", "1": "priority_only", "2": "total_silence", "3": "alarms_only"}
-#: MIUI keeps its own Silent mode in the same setting: ``MiuiSettings.SilenceMode.ZEN_MODE_MIUI_SILENT = 4``.
-_MIUI_SILENT = "4"
-_XIAOMI_MAKERS = ("xiaomi", "redmi", "poco")
 _MOBILE_DATA_SUB = re.compile(r"^mobile_data(\d+)$")
 _DRIFT = "time.drift_seconds"
 #: A network time fix older than this still measures the clock, less precisely (elapsedRealtime drifts too).
@@ -63,6 +63,7 @@ def derive(ctx: DeriveContext) -> list[Fact]:
         _data_saver(ctx),
         _settings_bool(ctx, "power.battery_saver", "low_power", absent=False,
                        absent_note="low_power is not set; Android reads an unset value as off"),
+        _battery(ctx),
         _settings_bool(ctx, "time.auto_time", "auto_time"),
         _settings_bool(ctx, "time.auto_time_zone", "auto_time_zone"),
         _drift(ctx),
@@ -260,9 +261,8 @@ def _dnd(ctx: DeriveContext) -> list[Fact]:
         note = "zen_mode is not set; Android reads an unset value as off"
         return [known("notifications.dnd", False, note=note),
                 known("notifications.dnd_mode", "off", note=note)]
-    mode = _ZEN_MODES.get(raw)
-    maker = ((ctx.props or {}).get("ro.product.manufacturer") or "").strip().lower()
-    if raw == _MIUI_SILENT and maker in _XIAOMI_MAKERS:
+    mode = zen_mode(zen_value(raw), (ctx.props or {}).get("ro.product.manufacturer"))
+    if mode == "miui_silent":
         note = "zen_mode=4 is MIUI's own Silent mode: sounds and pop-ups off"
         return [known("notifications.dnd", True, note=note), known("notifications.dnd_mode", "miui_silent", note=note)]
     if mode is None:
@@ -360,6 +360,24 @@ def _data_saver(ctx: DeriveContext) -> Fact:
     if value is None:
         return unknown("network.data_saver", f"cmd netpolicy printed {text.strip()[:60]!r}")
     return known("network.data_saver", value)
+
+
+def _battery(ctx: DeriveContext) -> Fact:
+    """``dumpsys battery`` (parsers.battery): the charge in percent, never a level set by hand."""
+    name = "power.battery_level"
+    text = ctx.snapshot.text("battery")
+    if text is None:
+        return unknown(name, ctx.missing("battery"))
+    dump = parse_battery(text)
+    if dump is None:
+        return unknown(name, "'dumpsys battery' output was not understood")
+    if dump.updates_stopped:
+        return unknown(name, "the battery values were set by hand ('dumpsys battery set'): run "
+                             "'dumpsys battery reset' to read the battery again")
+    percent = dump.percent
+    if percent is None:
+        return unknown(name, "dumpsys battery gives no level within its scale")
+    return known(name, percent)
 
 
 def _storage(ctx: DeriveContext) -> list[Fact]:

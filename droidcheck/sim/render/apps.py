@@ -11,11 +11,11 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from droidcheck.parsers.package_dump import POST_NOTIFICATIONS
 from droidcheck.sim.commands import Output, command
 from droidcheck.sim.profile import App, AppNotifications, Profile
 
 SMS_ROLE = "android.app.role.SMS"
-POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
 _BASE_SYSTEM = ("android", "com.android.phone", "com.android.settings", "com.android.providers.telephony",
                 "com.android.shell")
 _IMPORTANCE = {-1000: "UNSPECIFIED", 0: "NONE", 1: "MIN", 2: "LOW", 3: "DEFAULT", 4: "HIGH", 5: "MAX"}

@@ -401,6 +401,26 @@ def dumpsys_unknown(profile: Profile, argv: list[str]) -> Output:
     return Output(stderr=f"Can't find service: {argv[1]}\n")
 
 
+#: The simulated battery: three quarters full, on battery (a profile's ``raw["dumpsys battery"]`` gives any
+#: other state).
+SIM_BATTERY_LEVEL = 76
+
+
+@command("dumpsys", "battery")
+def dumpsys_battery(profile: Profile, argv: list[str]) -> Output:
+    """BatteryService ``dumpInternal``: Android 14 adds ``Dock powered``, 15 the charging state and policy."""
+    lines = ["Current Battery Service state:", "  AC powered: false", "  USB powered: false",
+             "  Wireless powered: false"]
+    if profile.sdk >= 34:
+        lines.append("  Dock powered: false")
+    lines += ["  Max charging current: 0", "  Max charging voltage: 0", "  Charge counter: 3421000",
+              "  status: 3", "  health: 2", "  present: true", f"  level: {SIM_BATTERY_LEVEL}", "  scale: 100",
+              "  voltage: 3987", "  temperature: 291", "  technology: Li-ion"]
+    if profile.sdk >= 35:
+        lines += ["  Charging state: 1", "  Charging policy: 1"]
+    return Output(stdout="\n".join(lines) + "\n")
+
+
 @command("dumpsys", "diskstats")
 def dumpsys_diskstats(profile: Profile, argv: list[str]) -> Output:
     block = 4096

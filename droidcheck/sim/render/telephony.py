@@ -15,10 +15,10 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from droidcheck.parsers.android import INT_MAX
 from droidcheck.sim.commands import Output, command
 from droidcheck.sim.profile import Profile, SimSlot
 
-INT_MAX = 2147483647
 _REG_CODE = {"IN_SERVICE": 0, "OUT_OF_SERVICE": 1, "EMERGENCY_ONLY": 2, "POWER_OFF": 3}
 # ServiceState.rilRadioTechnologyToString codes and TelephonyManager.getNetworkTypeName names
 _RIL_RAT = {"GSM": (16, "GSM"), "EDGE": (2, "EDGE"), "UMTS": (3, "UMTS"), "HSPA": (11, "HSPA"),
