@@ -106,10 +106,8 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks f
 def _register_command_modules() -> None:
     """Each feature's commands live beside it (each module is light: heavy imports stay inside commands).
     The order is the order of ``droidcheck --help``."""
-    from droidcheck import check_commands
+    from droidcheck import catalog_commands, check_commands
     from droidcheck.adb import commands as adb_commands
-    from droidcheck.collect import commands as plan_commands
-    from droidcheck.facts import commands as facts_commands
     from droidcheck.fix import commands as fix_commands
     from droidcheck.fleet import commands as fleet_commands
     from droidcheck.offline import commands as offline_commands
@@ -119,7 +117,7 @@ def _register_command_modules() -> None:
     from droidcheck.sim import cli_commands as sim_commands
     from droidcheck.watch import commands as watch_commands
 
-    for module in (adb_commands, check_commands, report_commands, facts_commands, plan_commands, fleet_commands,
+    for module in (adb_commands, check_commands, report_commands, catalog_commands, fleet_commands,
                    sim_commands, offline_commands, fix_commands, watch_commands, serve_commands, rules_commands):
         module.register(app, guard=_guard)
 
