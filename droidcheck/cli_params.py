@@ -5,11 +5,12 @@ time the option is processed, including options left at their defaults. So any c
 path option imported pydantic (~100 ms of a ~0.3 s start) and built a schema per option. No typer setting
 turns that off, and ``typer.main`` itself imports without pydantic.
 
-Most of droidcheck's options are ``str``, ``Path``, ``list[str]``, ``list[Path]`` or flags, for which the
-conversion is exactly ``str(value)``, ``Path(value)`` followed by typer's own path checks
-(``coerce_cli_path``), and the ``True``/``False`` click already gives a flag. This
-module gives such parameters a runtime converter that does just that; every other parameter (numbers,
-choices, custom parsers, files) keeps typer's pydantic converter. ``install`` changes nothing when typer
+Most of droidcheck's options are ``str``, ``Path``, ``list[str]``, ``list[Path]``, flags or a choice
+(``--format``, an enum), for which the conversion is exactly ``str(value)``, ``Path(value)`` followed by
+typer's own path checks (``coerce_cli_path``), the ``True``/``False`` click already gives a flag, and
+typer's own choice lookup (``coerce_cli_choice``). This module gives such parameters a runtime converter
+that does just that; every other parameter (numbers, custom parsers, files) keeps typer's pydantic
+converter. ``install`` changes nothing when typer
 is not laid out as expected (another version), so the worst case is the old start-up time.
 """
 
@@ -35,6 +36,13 @@ def _plain_kind(annotation: Any) -> tuple[type, bool] | None:
     return None
 
 
+def _choices(descriptor: Any) -> tuple[Any, ...] | None:
+    """The choices of a single (not list) enum or literal parameter; else None."""
+    if get_origin(descriptor.annotation) is list:
+        return None
+    return getattr(descriptor, "choices", None)
+
+
 def install() -> None:
     """Teach typer's parameters to convert plain values without pydantic. Idempotent."""
     global _installed
@@ -44,15 +52,19 @@ def install() -> None:
         from dataclasses import dataclass
 
         from typer import _coercion, _param_types, core
+        from typer._click.exceptions import BadParameter
+        from typer._click.utils import _escape_control_characters
     except ImportError:
         return
     param_class = getattr(core, "_TyperParameter", None)
     base = getattr(_coercion, "RuntimeParam", None)
     coerce_path = getattr(_param_types, "coerce_cli_path", None)
+    coerce_choice = getattr(_param_types, "coerce_cli_choice", None)
     original = getattr(param_class, "get_runtime_param", None)
-    if param_class is None or base is None or coerce_path is None or original is None:
+    if param_class is None or base is None or coerce_path is None or coerce_choice is None or original is None:
         return
     coerce_cli_path: Callable[..., Any] = coerce_path  # not None (checked above) inside the class too
+    coerce_cli_choice: Callable[..., Any] = coerce_choice
 
     @dataclass(frozen=True)
     class PlainRuntimeParam(base):  # type: ignore[misc, valid-type]  # typer's class, found at run time
@@ -75,10 +87,29 @@ def install() -> None:
                        for v in values]
             return out if self.is_list else out[0]
 
+    @dataclass(frozen=True)
+    class ChoiceRuntimeParam(base):  # type: ignore[misc, valid-type]  # typer's class, found at run time
+        """One of an enum's (or literal's) values, looked up as typer's choice converter does."""
+
+        choices: tuple[Any, ...] = ()
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            try:
+                return coerce_cli_choice(value, choices=self.choices, case_sensitive=self.parameter_info.case_sensitive,
+                                     ctx=ctx)
+            except ValueError as exc:  # worded as pydantic words a validator's ValueError
+                raise BadParameter(_escape_control_characters(f"Value error, {exc}"), ctx=ctx, param=param) from exc
+
     def get_runtime_param(self: Any) -> Any:
         if getattr(self, "_runtime_param", None) is None:
             descriptor = self.type_descriptor
             info = descriptor.parameter_info
+            choices = _choices(descriptor)
+            if (choices is not None and descriptor.file_annotation is None and getattr(info, "parser", None) is None
+                    and getattr(info, "click_type", None) is None):
+                self._runtime_param = ChoiceRuntimeParam(parameter_info=info, annotation=descriptor.annotation,
+                                                         choices=choices)
+                return original(self)
             kind = _plain_kind(descriptor.annotation)
             plain_path = kind is not None and (kind[0] is str or getattr(info, "path_type", None) in (None, Path))
             if (kind is not None and plain_path and descriptor.file_annotation is None

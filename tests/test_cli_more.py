@@ -151,10 +151,16 @@ def test_expect_number_on_a_phone_that_hides_it_is_unknown(adb_server, sim_phone
     assert "check it by hand" in findings["number-mismatch"]["unknown_facts"]["sim.number_matches_expected"]
 
 
-def test_usage_errors_are_usage_errors():
-    proc = run_cli("check", "--format", "xml")
+@pytest.mark.parametrize(("command", "choices"), [("check", "'terminal', 'json', 'junit'"),
+                                                  ("fleet", "'terminal', 'json', 'junit'"),
+                                                  ("watch", "'terminal', 'json'"), ("recheck", "'terminal', 'json'")])
+def test_usage_errors_are_usage_errors(command, choices):
+    """--format is a choice: a value outside it is a usage error that names the choices, before any work."""
+    args = [command, "--format", "xml"] + (["."] if command == "recheck" else [])
+    proc = run_cli(*args)
     assert proc.returncode == 2
-    assert "Invalid value for --format" in proc.stderr and "internal error" not in proc.stderr
+    assert "Invalid value for '--format'" in proc.stderr and f"is not one of {choices}." in proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])

@@ -19,7 +19,7 @@ from typer._click import Context
 from typer._click.exceptions import BadParameter
 
 from droidcheck.cli import app
-from droidcheck.cli_params import _plain_kind
+from droidcheck.cli_params import _choices, _plain_kind
 from droidcheck.sim.profile import find_profile
 from droidcheck.sim.snapshot import snapshot_of
 
@@ -65,10 +65,30 @@ def test_plain_options_convert_exactly_as_typer_does(tmp_path, monkeypatch) -> N
     assert {"<class 'str'>", "<class 'pathlib.Path'>", "list[pathlib.Path]", "<class 'bool'>"} <= checked
 
 
+def test_choice_options_convert_exactly_as_typer_does() -> None:
+    """``--format`` (an enum): the same member, or the same usage error, as typer's pydantic converter."""
+    checked = set()
+    for cmd, param in _params():
+        descriptor = param.type_descriptor
+        if _choices(descriptor) is None:
+            continue
+        fast = param.get_runtime_param()
+        assert type(fast).__name__ == "ChoiceRuntimeParam", (cmd.name, param.name)
+        typer_own = _coercion.build_runtime_param(descriptor)
+        ctx = Context(cmd)
+        values = [None, "terminal", "json", "junit", "JSON", "xml", "", "\x1b[31mred", *descriptor.choices]
+        for value in values:
+            got = _coerce(fast, value, param, ctx)
+            assert got == _coerce(typer_own, value, param, ctx), (cmd.name, param.name, value)
+            assert got[0] == "error" or got[1] is None or got[1] in descriptor.choices
+        checked.add(cmd.name)
+    assert {"check", "fleet", "watch", "recheck"} <= checked
+
+
 def test_other_options_keep_typers_converter() -> None:
     kinds = {param.name: type(param.get_runtime_param()).__name__ for _cmd, param in _params()
-             if _plain_kind(param.type_descriptor.annotation) is None}
-    assert kinds and "PlainRuntimeParam" not in kinds.values()
+             if _plain_kind(param.type_descriptor.annotation) is None and _choices(param.type_descriptor) is None}
+    assert kinds and not {"PlainRuntimeParam", "ChoiceRuntimeParam"} & set(kinds.values())
 
 
 def _imports_of(*args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:

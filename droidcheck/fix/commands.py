@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from droidcheck.cli_options import AdbOpt, OnlyRulesOpt, RulesOpt, SerialOpt
+
 if TYPE_CHECKING:
     from droidcheck.result import CheckResult
 
@@ -59,12 +61,7 @@ def _log_outcome(audit: Any) -> None:
         _say("Nothing was changed on the phone, so no audit log was written.")
 
 
-def fix(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:PORT.")] = None,
-        serial: Annotated[str | None, typer.Option("-s", "--serial", help="Device serial.")] = None,
-        rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory (same id "
-                                                         "overrides).")] = None,
-        only_rules: Annotated[list[Path] | None, typer.Option("--only-rules", help="Use only these rule "
-                                                              "directories.")] = None,
+def fix(adb: AdbOpt = None, serial: SerialOpt = None, rules: RulesOpt = None, only_rules: OnlyRulesOpt = None,
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply every fix without asking (labs).")] = False,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the fixes; change nothing.")] = False,
         only: Annotated[list[str] | None, typer.Option("--only", help="Apply only this fix (repeatable, or "

@@ -9,14 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
+from droidcheck.cli_options import OnlyRulesOpt, RulesOpt, TerminalOrJson, TerminalOrJsonOpt
+
 
 def recheck(directory: Annotated[Path, typer.Argument(help="Folder (searched recursively) or file: droidcheck "
                                                       "snapshots, bug report zips or text, fleet run folders.")],
-            rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory (same id "
-                                                             "overrides).")] = None,
-            only_rules: Annotated[list[Path] | None, typer.Option("--only-rules", help="Use only these rule "
-                                                                  "directories.")] = None,
-            fmt: Annotated[str, typer.Option("--format", "-f", help="terminal or json.")] = "terminal",
+            rules: RulesOpt = None, only_rules: OnlyRulesOpt = None,
+            fmt: TerminalOrJsonOpt = TerminalOrJson.TERMINAL,
             output: Annotated[Path | None, typer.Option("-o", "--output", help="Write one result JSON per "
                                                         "input into this folder.")] = None,
             no_redact: Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, IMEI/ICCID and "
@@ -26,8 +25,6 @@ def recheck(directory: Annotated[Path, typer.Argument(help="Folder (searched rec
     Prints one line per file: device, verdict and the most likely cause. Writes nothing unless -o is given.
     Exit codes: 0 nothing failed, 1 a check failed (or a file could not be read), 2 no inputs found.
     """
-    if fmt not in ("terminal", "json"):
-        raise typer.BadParameter("choose terminal or json", param_hint="--format")
     from droidcheck.errors import InputError
     from droidcheck.offline.recheck import recheck as run_recheck
     from droidcheck.offline.recheck import summary_rows, write_results
@@ -46,7 +43,7 @@ def recheck(directory: Annotated[Path, typer.Argument(help="Folder (searched rec
                          "droidcheck looks for snapshot JSON (droidcheck snapshot -o FILE, fleet runs' "
                          "devices/*/snapshot.json) and bug reports (adb bugreport FILE.zip).")
     rows = summary_rows(run)
-    if fmt == "json":
+    if fmt == TerminalOrJson.JSON:
         import json
 
         print(json.dumps(rows, indent=2, ensure_ascii=False))

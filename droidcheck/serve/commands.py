@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from droidcheck.cli_options import DbOpt, OnlyRulesOpt, RulesOpt
 from droidcheck.errors import DroidcheckError, InputError
 
 
@@ -26,10 +27,7 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
           open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the browser.")] = False,
           demo: Annotated[bool, typer.Option("--demo", help="Serve simulated phones through a private adb "
                                              "server (no phone needed).")] = False,
-          rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory.")] = None,
-          only_rules: Annotated[list[Path] | None, typer.Option("--only-rules", help="Use only these rule "
-                                                                "directories.")] = None,
-          db: Annotated[Path | None, typer.Option("--db", help="Fleet history database.")] = None,
+          rules: RulesOpt = None, only_rules: OnlyRulesOpt = None, db: DbOpt = None,
           runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where lab runs are written.")] =
           Path("droidcheck-runs"),
           no_redact: Annotated[bool, typer.Option("--no-redact", help="Show phone numbers and identifiers.")]

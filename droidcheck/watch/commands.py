@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from droidcheck.cli_options import AdbOpt, OnlyRulesOpt, RulesOpt, SerialOpt, TerminalOrJson, TerminalOrJsonOpt
 from droidcheck.status import ExitCode
 
 
@@ -17,29 +18,22 @@ def _exit_code(result: dict[str, Any]) -> ExitCode:
     return ExitCode.OK if stop == "shown" else ExitCode.INCOMPLETE if stop == "unknown" else ExitCode.FAILED
 
 
-def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST:PORT.")] = None,
-          serial: Annotated[str | None, typer.Option("-s", "--serial", help="Device serial.")] = None,
+def watch(adb: AdbOpt = None, serial: SerialOpt = None,
           timeout: Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds to wait for the code.")] = 180.0,
           interval: Annotated[float, typer.Option("--interval", min=0.2, help="Seconds between polls.")] = 1.0,
           grace: Annotated[float, typer.Option("--grace", min=0.0, help="Seconds to wait for the notification "
                                                "once the SMS app has the message.")] = 15.0,
-          fmt: Annotated[str, typer.Option("--format", "-f", help="terminal or json.")] = "terminal",
+          fmt: TerminalOrJsonOpt = TerminalOrJson.TERMINAL,
           output: Annotated[Path | None, typer.Option("-o", "--output", help="Also write the JSON result "
                                                       "here.")] = None,
           no_check: Annotated[bool, typer.Option("--no-check", help="Skip the settings check at the "
                                                  "start (verdicts then name rules without evidence).")] = False,
-          rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory for the "
-                                                           "settings check (same id overrides).")] = None,
-          only_rules: Annotated[list[Path] | None, typer.Option("--only-rules", help="Use only these rule "
-                                                                "directories.")] = None,
-          ) -> None:
+          rules: RulesOpt = None, only_rules: OnlyRulesOpt = None) -> None:
     """Follow a real OTP through the phone while the customer requests it, and say where it stopped.
 
     Exit codes: 0 the notification was shown, 1 the message stopped at a stage, 2 usage or connection
     error, 3 nothing could be concluded.
     """
-    if fmt not in ("terminal", "json"):
-        raise typer.BadParameter("choose terminal or json", param_hint="--format")
     import json
 
     from rich.console import Console
@@ -68,7 +62,7 @@ def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST
     def shell(script: str) -> str:
         return run_shell(device, script, timeout=20)
 
-    console = Console(stderr=fmt == "json")
+    console = Console(stderr=fmt == TerminalOrJson.JSON)
     info: dict[str, Any] = {"serial": phone.serial, "model": phone.model or None}
     if check_result is not None:
         info.update({k: check_result["device"].get(k) for k in ("model", "android_release", "sdk")})
@@ -76,7 +70,7 @@ def watch(adb: Annotated[str | None, typer.Option("--adb", help="ADB server HOST
                         check_result=check_result, device=info, on_event=LiveLog(console))
     result = redact_value(outcome.to_dict())
     text = json.dumps(result, indent=2, ensure_ascii=False)
-    if fmt == "json":
+    if fmt == TerminalOrJson.JSON:
         sys.stdout.write(text + "\n")
     else:
         render_outcome(result, console)
