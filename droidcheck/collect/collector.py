@@ -36,7 +36,7 @@ from droidcheck.collect.batch import (
     Section,
     build_script,
 )
-from droidcheck.collect.parallel import DEFAULT_JOBS, build_parallel_script, per_app_prefixes
+from droidcheck.collect.parallel import DEFAULT_JOBS, SETUP, build_parallel_script, per_app_prefixes
 from droidcheck.collect.plan import Probe, phase_probes
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 from droidcheck.status import OutputStatus
@@ -95,7 +95,7 @@ def _stream_parallel(device, items: list[BatchItem], app_probes: list[Probe], de
     than the longest probe may run."""
     framing = Framing()
     script = build_parallel_script(items, app_probes, framing, jobs=jobs, device_timeout=device_timeout)
-    parser = framing.parser((i.probe for i in items), families=per_app_prefixes(app_probes))
+    parser = framing.parser([*(i.probe for i in items), SETUP], families=per_app_prefixes(app_probes))
     longest = max([i.timeout_s for i in items] + [p.timeout_s for p in app_probes])
     limits = {"date": items[0].timeout_s + HOST_GRACE_S if items[0].probe == "date" else longest}
     res = _read_reply(device, script, parser, limits, deadline, idle_limit=longest + HOST_GRACE_S)
@@ -262,9 +262,10 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
         res = _stream_parallel(device, items, app_probes, deadline, device_timeout=False)
         snapshot.meta.round_trips += 1
         _record(snapshot, items, res)
-    if _script_refused(snapshot, res):
+    refused = _script_refused(res)
+    if refused is not None:
         # The shell ran `date` and stopped (no `mktemp`, no writable /data/local/tmp…): read the old way.
-        say("this phone's shell cannot run commands side by side; reading one after another")
+        say(f"this phone's shell cannot run commands side by side ({refused}); reading one after another")
         snapshot.outputs.clear()
         trips = snapshot.meta.round_trips
         _read_sequential(device, snapshot, deadline, say)
@@ -279,13 +280,13 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     return snapshot
 
 
-def _script_refused(snapshot: Snapshot, res: _StreamResult) -> bool:
-    """Only ``date`` came back, the reply ended cleanly and nothing was ill-formed: the script stopped
-    after ``date`` (its ``mktemp -d … || exit 1``), not the phone."""
-    others = [o for p, o in snapshot.outputs.items() if p != "date"]
-    date = snapshot.get("date")
-    return (date is not None and date.status == OutputStatus.OK and res.problem is None and not res.framing_problems
-            and bool(others) and all(o.status == OutputStatus.LOST for o in others))
+def _script_refused(res: _StreamResult) -> str | None:
+    """Why the phone's shell stopped the parallel script after ``date`` (it could not make its private
+    directory: no ``mktemp``, a full or read-only /data/local/tmp), or None if it did not."""
+    sec = res.sections.get(SETUP)
+    if sec is None:
+        return None
+    return sec.stdout.strip()[:200] or "the script could not make its directory"
 
 
 def _record_apps(device, snapshot: Snapshot, res: _StreamResult, app_probes: list[Probe], deadline: float,

@@ -6,7 +6,9 @@ The script, plain mksh/toybox (Android's ``adb shell``):
 1. ``date`` alone first, framed and streamed as the sequential batch does, so the clock reading is not
    delayed by other work.
 2. A private directory (``mktemp -d`` under ``/data/local/tmp``, which only the shell user can write),
-   removed by an ``EXIT`` trap; ``HUP``/``INT``/``PIPE``/``TERM`` (the host went away) exit through it.
+   removed by an ``EXIT`` trap (if it cannot be made, the script prints why in a ``parallel_setup`` frame
+   and stops; the host then reads the phone the sequential way); ``HUP``/``INT``/``PIPE``/``TERM`` (the
+   host went away) exit through it.
 3. Every other probe runs as a background job (``timeout T cmd > "$d/N" 2>&1 &``), at most ``jobs`` at
    once. The shell prints a finished job whole — BEGIN marker, ``cat`` of its file, END marker with the
    status from ``wait $pid`` — so frames never interleave (the :class:`~droidcheck.collect.batch.Framing`
@@ -50,6 +52,8 @@ AMAZON_INPUTS = ("packages_system", "packages_third_party")
 #: Rough relative cost of a command by its first word, for the order only (slow kinds start first):
 #: ``pm`` starts a process, ``dumpsys`` dumps a service, ``settings``/``cmd``/``am`` are one binder call.
 _WEIGHT = {"pm": 4, "dumpsys": 3, "settings": 2, "cmd": 2, "am": 2, "getprop": 1}
+#: The frame the script prints instead of running anything when it cannot make its directory.
+SETUP = "parallel_setup"
 #: Shell variables holding the chosen apps: the default SMS app, then one per Amazon package.
 SMS_VAR = "sms"
 
@@ -154,7 +158,8 @@ def build_parallel_script(items: list[BatchItem], app_probes: list[Probe], frami
     date = by_id["date"]
     limit = f"timeout {_secs(date.timeout_s)} " if device_timeout else ""
     lines += framing.wrap("date", f"{limit}{date.command} 2>&1")
-    lines += [f"d=$(mktemp -d {tmp_base}/droidcheck.XXXXXXXXXX) || exit 1",
+    lines += [f"if d=$(mktemp -d {tmp_base}/droidcheck.XXXXXXXXXX 2>&1); then :; else "
+              f'{framing.begin(SETUP)}; echo "$d"; {framing.end(SETUP)}; exit 1; fi',
               "trap 'rm -rf \"$d\"' EXIT",
               "trap 'exit 1' HUP INT PIPE TERM"]
     queue = _jobs(items, app_probes)
