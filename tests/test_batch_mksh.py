@@ -194,7 +194,8 @@ def test_parallel_script_reads_the_same_under_mksh(profile, stub_bin: Path, tmp_
         assert section.usable, probe
         if probe in ("date", "uptime"):
             continue
-        assert (section.stdout, section.exit_code) == (ours.sections[probe].stdout, ours.sections[probe].exit_code), probe
+        theirs = ours.sections[probe]
+        assert (section.stdout, section.exit_code) == (theirs.stdout, theirs.exit_code), probe
     snap = Snapshot(SnapshotMeta(source="simulator"))
     for probe, section in real.sections.items():
         snap.add(CommandOutput(probe, "", section.stdout, section.exit_code))

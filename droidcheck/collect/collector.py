@@ -267,9 +267,7 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
         # The shell ran `date` and stopped (no `mktemp`, no writable /data/local/tmp…): read the old way.
         say(f"this phone's shell cannot run commands side by side ({refused}); reading one after another")
         snapshot.outputs.clear()
-        trips = snapshot.meta.round_trips
-        _read_sequential(device, snapshot, deadline, say)
-        snapshot.meta.round_trips += trips
+        _read_sequential(device, snapshot, deadline, say)  # counts its round trips on top of this one
         _finish(snapshot, t0)
         return snapshot
     _clock_offset(snapshot, res, sent_wall, sent_mono)

@@ -17,12 +17,12 @@ The script, plain mksh/toybox (Android's ``adb shell``):
    the commands the per-app choice needs first, then the slowest kinds first (``pm``, ``dumpsys``, …).
 4. As soon as their inputs are printed the phone chooses the apps to inspect, with the logic of
    :func:`droidcheck.facts.derive.apps.packages_to_inspect` on the same outputs: the default SMS app is
-   the holder printed by ``cmd role get-role-holders`` when it answered (exit 0), otherwise the
-   ``sms_default_application`` line of ``settings list secure``; each Amazon Shopping package counts if a
-   ``package:NAME`` line of ``pm list packages -s``/``-3`` names it. A name is used only if it is a whole
-   line matching the Android package-name grammar (letters, digits, ``_``, dots), so nothing from the
-   phone reaches a command line or a marker otherwise. The per-app probes of the chosen apps then join
-   the queue, framed as ``package:NAME`` etc.
+   the holder printed by ``cmd role get-role-holders`` when it answered (exit 0) with one line (none
+   when it printed nothing), otherwise the ``sms_default_application`` line of ``settings list secure``;
+   each Amazon Shopping package counts if a ``package:NAME`` line of ``pm list packages -s``/``-3``
+   names it. A name is used only if it is a whole line matching the Android package-name grammar
+   (letters, digits, ``_``, dots), so nothing else from the phone reaches a command line or a marker.
+   The per-app probes of the chosen apps then join the queue, framed as ``package:NAME`` etc.
 
 The host stays the judge: it derives the apps from the outputs itself, keeps only the per-app outputs of
 the apps it chose, and reads in a second round trip any app the phone did not choose (odd output where
@@ -127,9 +127,14 @@ def _choice(group: str, jobs: list[Job]) -> list[str]:
     at = {j.probe: j.index for j in jobs}
     if group == "sms":
         role, secure = at["role_sms"], at["settings_secure"]
+        # The role answered (exit 0): no line is "no SMS app"; one line naming a package is the app;
+        # anything else (several holders, odd text) falls back to the legacy setting, as the host does.
         return [
             f"{SMS_VAR}=",
-            f'if [ "$r{role}" = 0 ]; then {SMS_VAR}=$(grep -xE \'{PACKAGE_ERE}\' "$d/{role}" | head -n 1); '
+            f'n=$(grep -c . "$d/{role}")',
+            f'if [ "$r{role}" = 0 ] && [ "$n" = 0 ]; then :; '
+            f'elif [ "$r{role}" = 0 ] && [ "$n" = 1 ] && grep -qxE \'{PACKAGE_ERE}\' "$d/{role}"; then '
+            f'{SMS_VAR}=$(grep -xE \'{PACKAGE_ERE}\' "$d/{role}"); '
             f"else {SMS_VAR}=$(grep -xE 'sms_default_application={PACKAGE_ERE}' \"$d/{secure}\" | head -n 1 "
             f"| grep -oE '{PACKAGE_ERE}$'); fi",
         ]
