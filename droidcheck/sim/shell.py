@@ -773,12 +773,15 @@ class Shell:
         if name == "EXIT":
             self.traps.clear()
         if action:
+            status = self.env["?"]
             try:
                 await self._list(action)
             except _Exit as stop:
                 self.env["?"] = str(stop.rc)
                 if name != "EXIT":
                     raise
+            else:
+                self.env["?"] = status  # the shell exits with its own status, not the trap action's
 
     async def _list(self, program: list[AndOr]) -> int:
         for node in program:
