@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from droidcheck import __version__
+from droidcheck.collect import parallel
 from droidcheck.collect.batch import (
     MAX_OUTPUT_BYTES,
     TIMEOUT_EXIT,
@@ -36,7 +37,7 @@ from droidcheck.collect.batch import (
     Section,
     build_script,
 )
-from droidcheck.collect.parallel import DEFAULT_JOBS, SETUP, build_parallel_script, per_app_prefixes
+from droidcheck.collect.parallel import SETUP, build_parallel_script, per_app_prefixes
 from droidcheck.collect.plan import Probe, phase_probes
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 from droidcheck.status import OutputStatus
@@ -89,11 +90,12 @@ def _stream(device, items: list[BatchItem], deadline: float, *, device_timeout: 
 
 
 def _stream_parallel(device, items: list[BatchItem], app_probes: list[Probe], deadline: float, *,
-                     device_timeout: bool = True, jobs: int = DEFAULT_JOBS) -> _StreamResult:
+                     device_timeout: bool = True, jobs: int | None = None) -> _StreamResult:
     """Send the one-round-trip script and read its reply. No frame stays open while the phone works
     (each is printed whole), so the host gives up only when the phone has printed nothing for longer
     than the longest probe may run."""
     framing = Framing()
+    jobs = jobs if jobs is not None else parallel.DEFAULT_JOBS  # read at call time: the benchmark varies it
     script = build_parallel_script(items, app_probes, framing, jobs=jobs, device_timeout=device_timeout)
     parser = framing.parser([*(i.probe for i in items), SETUP], families=per_app_prefixes(app_probes))
     longest = max([i.timeout_s for i in items] + [p.timeout_s for p in app_probes])
@@ -292,7 +294,7 @@ def _record_apps(device, snapshot: Snapshot, res: _StreamResult, app_probes: lis
     """Keep the per-app outputs of the apps the host chooses (``packages_to_inspect`` on the outputs just
     read: the host is the judge, the phone's choice only saved a round trip), read those the phone did
     not run in a second round trip, and drop outputs of apps the host did not choose."""
-    from droidcheck.facts.derive.apps import packages_to_inspect
+    from droidcheck.collect.packages import packages_to_inspect
 
     lost_phone = any(o.status == OutputStatus.LOST for o in snapshot.outputs.values())
     inputs_lost = any(snapshot.get(p) is None or snapshot.get(p).status == OutputStatus.LOST

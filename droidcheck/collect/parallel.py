@@ -16,7 +16,7 @@ The script, plain mksh/toybox (Android's ``adb shell``):
    printed in the order they started; a new job starts when one is printed. The order is chosen here:
    the commands the per-app choice needs first, then the slowest kinds first (``pm``, ``dumpsys``, …).
 4. As soon as their inputs are printed the phone chooses the apps to inspect, with the logic of
-   :func:`droidcheck.facts.derive.apps.packages_to_inspect` on the same outputs: the default SMS app is
+   :func:`droidcheck.collect.packages.packages_to_inspect` on the same outputs: the default SMS app is
    the holder printed by ``cmd role get-role-holders`` when it answered (exit 0) with one line (none
    when it printed nothing), otherwise the ``sms_default_application`` line of ``settings list secure``;
    each Amazon Shopping package counts if a ``package:NAME`` line of ``pm list packages -s``/``-3``
@@ -85,7 +85,8 @@ def per_app_prefixes(app_probes: list[Probe]) -> list[str]:
 
 
 def _jobs(items: list[BatchItem], app_probes: list[Probe]) -> list[Job]:
-    """Every job in the order they should start (those the choice needs, then per-app, then by weight)."""
+    """Every job in the order they should start: those the choice of apps needs, the per-app ones, the
+    rest by weight."""
     inputs = (*SMS_INPUTS, *AMAZON_INPUTS)  # the SMS choice is quicker: its apps can start sooner
     first = sorted((i for i in items if i.probe in inputs), key=lambda i: inputs.index(i.probe))
     rest = sorted((i for i in items if i not in first and i.probe != "date"), key=lambda i: -_weight(i.command))
@@ -100,7 +101,11 @@ def _jobs(items: list[BatchItem], app_probes: list[Probe]) -> list[Job]:
             else:
                 jobs.append(Job(n, p.probe_id(pkg), p.render(pkg), p.timeout_s, "amazon", var))
     jobs += [Job(len(jobs) + k, i.probe, i.command, i.timeout_s) for k, i in enumerate(rest, 1)]
-    return jobs
+    # The second Amazon package (the India build) is rarely installed; its jobs are then no-ops that
+    # still take a place in the queue, so they go last, where they delay nothing (measured: 0.58 → 0.52 s
+    # on the costed Pixel 8 at 6 jobs; no change on a phone that has the India build).
+    rare = [j for j in jobs if j.var == f"amazon{len(AMAZON_PACKAGES)}" and len(AMAZON_PACKAGES) > 1]
+    return [j for j in jobs if j not in rare] + rare
 
 
 def _start(job: Job, device_timeout: bool) -> str:
