@@ -156,3 +156,29 @@ def test_the_script_bounds_its_jobs_and_refuses_odd_settings() -> None:
         build_parallel_script(items, plan.phase_probes(2), Framing(), tmp_base="/tmp/x y")
     script = build_parallel_script(items, plan.phase_probes(2), Framing(), jobs=2)
     assert script.count(" & p") == len(items) - 1 + 3 * len(plan.phase_probes(2))  # every job once
+
+
+def _limit(monkeypatch, probe_id: str, seconds: float) -> None:
+    short = tuple(plan.Probe(p.id, p.command, p.purpose, seconds, p.phase, p.per_package) if p.id == probe_id
+                  else p for p in plan.PROBES)
+    monkeypatch.setattr(plan, "PROBES", short)
+
+
+def test_a_filtered_command_printed_late_is_not_taken_for_a_timeout(adb_server, sim_phone, monkeypatch) -> None:
+    """`dumpsys connectivity | grep` finishes at once but its frame waits behind two slow `pm` jobs for
+    longer than its 2 s limit: it ran well within it, and its status says so."""
+    _limit(monkeypatch, "connectivity", 2.0)
+    serial = sim_phone("pixel8-a14-healthy", phone_costs=True, costs={"pm": 2.5})
+    snap = _read(adb_server, serial)
+    assert snap.outputs["connectivity"].status == "ok" and snap.outputs["connectivity"].exit_code == 0
+    assert snap.meta.complete, snap.meta.problems
+
+
+def test_a_filtered_command_stopped_by_its_limit_reports_it(adb_server, sim_phone, monkeypatch) -> None:
+    _limit(monkeypatch, "connectivity", 1.0)
+    serial = sim_phone("pixel8-a14-healthy", faults={"hang_on": ["dumpsys connectivity"]})
+    phone = sim_phone.phone(serial)
+    snap = _read(adb_server, serial)
+    assert snap.outputs["connectivity"].status == "timeout" and snap.outputs["connectivity"].exit_code == 124
+    assert all(o.status == "ok" for p, o in snap.outputs.items() if p != "connectivity")
+    assert _leftovers(phone) == []

@@ -37,7 +37,7 @@ from droidcheck.collect.batch import (
     Section,
     build_script,
 )
-from droidcheck.collect.parallel import SETUP, build_parallel_script, per_app_prefixes
+from droidcheck.collect.parallel import SETUP, parallel_script, per_app_prefixes
 from droidcheck.collect.plan import Probe, phase_probes
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 from droidcheck.status import OutputStatus
@@ -57,9 +57,19 @@ class _StreamResult:
     cut_probe: str | None = None  # the probe the host gave up waiting for
     problem: str | None = None  # why the stream ended early, if it did
     framing_problems: list[str] = field(default_factory=list)  # ill-formed frames, over-long output
-    #: The reply of the parallel script: a frame arrives whole when its command is done, so a command's
-    #: duration is known only as "done within this long of the start".
-    parallel: bool = False
+    #: The reply of the parallel script (a frame arrives whole when its command is done): for each job, the
+    #: frames printed before it started (``ParallelScript.printed_before``); None for a sequential batch.
+    printed_before: dict[str, list[str]] | None = None
+
+    def begin_of(self, probe: str) -> float:
+        """When ``probe``'s command started, or a moment before (its BEGIN marker's arrival in a sequential
+        batch; in the parallel reply, the arrival of the last frame the script printed before starting it)."""
+        if self.printed_before is None:
+            return self.begin_at.get(probe, self.started)
+        before = self.printed_before.get(probe)
+        if before is None:
+            before = self.printed_before.get(probe.split(":", 1)[0] + ":", [])
+        return max((self.end_at[q] for q in before if q in self.end_at), default=self.started)
 
 
 def items_for(probes: list[Probe], packages: list[str]) -> list[BatchItem]:
@@ -96,12 +106,12 @@ def _stream_parallel(device, items: list[BatchItem], app_probes: list[Probe], de
     than the longest probe may run."""
     framing = Framing()
     jobs = jobs if jobs is not None else parallel.DEFAULT_JOBS  # read at call time: the benchmark varies it
-    script = build_parallel_script(items, app_probes, framing, jobs=jobs, device_timeout=device_timeout)
+    script = parallel_script(items, app_probes, framing, jobs=jobs, device_timeout=device_timeout)
     parser = framing.parser([*(i.probe for i in items), SETUP], families=per_app_prefixes(app_probes))
     longest = max([i.timeout_s for i in items] + [p.timeout_s for p in app_probes])
     limits = {"date": items[0].timeout_s + HOST_GRACE_S if items[0].probe == "date" else longest}
-    res = _read_reply(device, script, parser, limits, deadline, idle_limit=longest + HOST_GRACE_S)
-    res.parallel = True
+    res = _read_reply(device, script.text, parser, limits, deadline, idle_limit=longest + HOST_GRACE_S)
+    res.printed_before = script.printed_before
     return res
 
 
@@ -170,7 +180,7 @@ def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> N
     sections = res.sections
     for item in items:
         sec = sections.get(item.probe)
-        begin = res.started if res.parallel else res.begin_at.get(item.probe, res.started)
+        begin = res.begin_of(item.probe)
         end = res.end_at.get(item.probe, time.monotonic())
         out = CommandOutput(probe=item.probe, command=item.command, duration_s=round(max(0.0, end - begin), 4))
         if sec is None:
@@ -187,7 +197,7 @@ def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> N
             out.stdout, out.exit_code = sec.stdout, sec.exit_code
             # A filtered command (``cmd | grep …``) reports grep's status, not toybox timeout's 124: that it
             # ran up to its limit is all that tells it was cut short.
-            filtered = " | " in item.command
+            filtered = " | " in item.command and res.printed_before is None  # the parallel script reports 124
             if (sec.exit_code == TIMEOUT_EXIT or filtered) and out.duration_s >= item.timeout_s * 0.9:
                 out.status, out.error = OutputStatus.TIMEOUT, f"stopped by its {item.timeout_s:g} s time limit"
         else:

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from droidcheck.collect.batch import BatchItem, Framing
+from droidcheck.collect.batch import TIMEOUT_EXIT, BatchItem, Framing
 from droidcheck.collect.plan import AMAZON_PACKAGES, Probe
 
 #: How many commands run at once by default. Each probe is a binder call into system_server (``dumpsys``,
@@ -112,7 +113,11 @@ def _start(job: Job, device_timeout: bool) -> str:
     stages = job.command.split(" | ", 1)
     limit = f"timeout {_secs(job.timeout_s)} " if device_timeout else ""
     out = f'> "$d/{job.index}" 2>&1'
-    cmd = f"{limit}{stages[0]} {out}" if len(stages) == 1 else f"{limit}{stages[0]} 2>&1 | {stages[1]} {out}"
+    if len(stages) == 1:
+        cmd = f"{limit}{stages[0]} {out}"
+    else:
+        # A pipeline's status is its filter's: keep the command's own (124 when `timeout` stopped it).
+        cmd = f'{{ {limit}{stages[0]} 2>&1; echo "$?" > "$d/{job.index}.rc"; }} | {stages[1]} {out}'
     line = f"{cmd} & p{job.index}=$!"
     return line if job.var is None else f'if [ -n "${job.var}" ]; then {line}; fi'
 
@@ -123,7 +128,10 @@ def _print(job: Job, framing: Framing) -> str:
         begin, end = framing.begin_var(job.probe, job.var or ""), framing.end_var(job.probe, job.var or "", f"$r{n}")
     else:
         begin, end = framing.begin(job.probe), framing.end(job.probe, f"$r{n}")
-    body = f'wait $p{n}; r{n}=$?; {begin}; cat "$d/{n}"; {end}'
+    status = f"wait $p{n}; r{n}=$?; "
+    if " | " in job.command:  # a filtered command stopped by its limit reports 124, as it would alone
+        status += f'if [ "$(cat "$d/{n}.rc")" = {TIMEOUT_EXIT} ]; then r{n}={TIMEOUT_EXIT}; fi; '
+    body = f'{status}{begin}; cat "$d/{n}"; {end}'
     return body if job.var is None else f'if [ -n "${job.var}" ]; then {body}; fi'
 
 
@@ -152,10 +160,25 @@ def _choice(group: str, jobs: list[Job]) -> list[str]:
     return lines
 
 
+class ParallelScript(NamedTuple):
+    text: str
+    #: For each job (its probe id; ``PREFIX:`` for the SMS app's), the fixed-name probes whose frames the
+    #: script prints before it starts the job. The latest of them to arrive bounds the job's start from
+    #: below, so the host knows how long a job ran at most (a frame arrives only when its job is done).
+    printed_before: dict[str, list[str]]
+
+
 def build_parallel_script(items: list[BatchItem], app_probes: list[Probe], framing: Framing, *,
                           jobs: int = DEFAULT_JOBS, tmp_base: str = TMP_BASE, device_timeout: bool = True) -> str:
     """The whole read as one script (see the module docstring). ``items`` are the whole-phone probes
     (``date`` among them), ``app_probes`` the per-package ones."""
+    return parallel_script(items, app_probes, framing, jobs=jobs, tmp_base=tmp_base,
+                           device_timeout=device_timeout).text
+
+
+def parallel_script(items: list[BatchItem], app_probes: list[Probe], framing: Framing, *,
+                    jobs: int = DEFAULT_JOBS, tmp_base: str = TMP_BASE, device_timeout: bool = True) -> ParallelScript:
+    """:func:`build_parallel_script` with the order of starts and prints the host needs for timing."""
     if not 1 <= jobs <= MAX_JOBS:
         raise ValueError(f"jobs must be between 1 and {MAX_JOBS}")
     if not tmp_base.startswith("/") or any(c in tmp_base for c in "'\"$`\\ \n"):
@@ -176,6 +199,8 @@ def build_parallel_script(items: list[BatchItem], app_probes: list[Probe], frami
     inputs = {"amazon": set(AMAZON_INPUTS), "sms": set(SMS_INPUTS)}
     decided: set[str] = set()
     printed: set[str] = set()
+    printed_order: list[Job] = []
+    before: dict[str, list[str]] = {}
     started: deque[Job] = deque()
     pending = list(queue)
     while pending or started:
@@ -186,11 +211,13 @@ def build_parallel_script(items: list[BatchItem], app_probes: list[Probe], frami
             pending.remove(ready)
             started.append(ready)
             lines.append(_start(ready, device_timeout))
+            before[ready.probe] = [j.probe for j in printed_order if not j.dynamic]
         job = started.popleft()
         lines.append(_print(job, framing))
         printed.add(job.probe)
+        printed_order.append(job)
         for group in ("sms", "amazon"):  # sms first: the Amazon choice skips the SMS app
             if group not in decided and inputs[group] <= printed and ("sms" in decided or group == "sms"):
                 decided.add(group)
                 lines += _choice(group, queue)
-    return "\n".join(lines) + "\n"
+    return ParallelScript("\n".join(lines) + "\n", before)

@@ -23,6 +23,8 @@ and faults (a hung ``dumpsys``, a dropped connection after the fifth command) mu
 statements, with everything printed so far already on the wire. So output is handed to ``emit`` as each
 statement finishes, and ``flush`` is awaited before each device command starts.
 
+``{ LIST; }`` groups run in the shell (in a pipe: in a subshell, their output the next stage's input).
+
 The whole script is parsed before anything runs, as ``sh -c`` does: a syntax error runs nothing.
 """
 
@@ -104,8 +106,16 @@ class If:
 
 
 @dataclass
+class Group:
+    """``{ LIST; }``: a list run as one command (its output goes where the group's goes)."""
+
+    body: list[AndOr] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+@dataclass
 class Pipeline:
-    commands: list[Simple | If]
+    commands: list[Simple | If | Group]
     negate: bool = False
 
 
@@ -116,7 +126,7 @@ class AndOr:
     background: bool = False  # ended by "&": runs as a job beside the shell
 
 
-_RESERVED = {"if", "then", "elif", "else", "fi"}
+_RESERVED = {"if", "then", "elif", "else", "fi", "{", "}"}
 _OPERATORS = ("&&", "||", ";;", ";", "|", "&", "\n")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SPECIAL_VARS = set("?$#!@*-0123456789")
@@ -385,10 +395,22 @@ class _Parser:
             cmds.append(self.command())
         return Pipeline(cmds, negate)
 
-    def command(self) -> Simple | If:
+    def command(self) -> Simple | If | Group:
         word = self._reserved()
         if word == "if":
             return self.if_clause()
+        if word == "{":
+            self.pos += 1
+            group = Group(self.compound_list({"}"}))
+            if not group.body:
+                raise ShellSyntaxError("syntax error: empty '{ }'")
+            self._expect("}")
+            while isinstance(self._peek(), Redirect):
+                tok = self._peek()
+                assert isinstance(tok, Redirect)
+                group.redirects.append(tok)
+                self.pos += 1
+            return group
         if word is not None:
             raise ShellSyntaxError(f"syntax error: {word!r} unexpected")
         return self.simple()
@@ -839,6 +861,14 @@ class Shell:
         for n, cmd in enumerate(pipe.commands):
             if isinstance(cmd, If):
                 out, err, rc = await self._if(cmd, capture=n < last or bool(cmd.redirects))
+            elif isinstance(cmd, Group):
+                if cmd.redirects:
+                    return await self._unsupported("'{ }' with redirections")
+                if n < last:
+                    out, rc = await self._captured(cmd.body)
+                    err = ""
+                else:
+                    out, err, rc = "", "", await self._list(cmd.body)
             else:
                 out, err, rc = await self._simple(cmd, data)
             if err:
@@ -852,6 +882,29 @@ class Shell:
             rc = 0 if rc else 1
         self.env["?"] = str(rc)
         return rc
+
+    async def _unsupported(self, what: str) -> int:
+        await self.emit(2, f"{SHELL}: the simulator does not run {what}\n".encode())
+        self.env["?"] = "2"
+        return 2
+
+    async def _captured(self, program: list[AndOr]) -> tuple[str, int]:
+        """Run a list as a pipeline stage (a subshell) → (its stdout, its status)."""
+        out: list[bytes] = []
+
+        async def capture(fd: int, data: bytes) -> None:
+            if fd == 1:
+                out.append(data)
+            else:
+                await self.emit(fd, data)
+
+        sub = self._subshell()
+        sub.emit = capture
+        try:
+            rc = await sub._list(program)
+        except _Exit as stop:
+            rc = stop.rc
+        return b"".join(out).decode("utf-8", "replace"), rc
 
     async def _if(self, node: If, capture: bool) -> tuple[str, str, int]:
         if capture:  # not used by droidcheck's scripts
