@@ -330,7 +330,7 @@ def _record_apps(device, snapshot: Snapshot, res: _StreamResult, app_probes: lis
 
 
 def read_device_sequential(device, *, serial: str = "", adb_server: str = "", transport: str = "",
-                deadline_s: float = 90.0, progress: Progress | None = None) -> Snapshot:
+                           deadline_s: float = 90.0, progress: Progress | None = None) -> Snapshot:
     """The reader before the one-round-trip one: phase 1 in one sequential script, then the per-app
     probes in a second round trip. Kept for phones whose shell cannot run the parallel script, and as the
     benchmark's baseline. Never raises for device trouble, like :func:`read_device`."""
@@ -383,7 +383,6 @@ def _read_sequential(device, snapshot: Snapshot, deadline: float, say: Progress)
         _problems(snapshot, res2)
     elif lost_phone:
         snapshot.meta.problems.append("the per-app checks did not run: the phone was lost")
-
 
 
 def _finish(snapshot: Snapshot, t0: float) -> None:
