@@ -1,22 +1,23 @@
 """A small POSIX-sh interpreter for the simulated phone: enough of mksh for what droidcheck (and adb) send.
 
-What it runs: statements separated by newlines, ``;``, ``&&`` and ``||``; pipelines; ``if … then … elif …
-else … fi``; background jobs (``cmd &``, ``$!``, ``wait [PID…]``: each job runs concurrently with the
-shell, in a copy of its variables, as a subshell does); POSIX quoting (single quotes literal, double quotes
-expanding ``$?``/``$NAME``/``$(…)``, backslash escapes); command substitution ``$(…)`` (trailing newlines
-removed; no field splitting, so use it in assignments or quotes); the redirections ``2>&1``, ``>&2``,
-``N>/dev/null``, ``> FILE``, ``>> FILE``, ``< FILE``; ``NAME=value`` assignments; ``trap 'ACTION' EXIT HUP
-INT TERM PIPE`` (the EXIT action runs when the script ends or exits; when the session is killed (the
-connection dropped: SIGHUP to the process group) the HUP action runs if one is set — an untrapped signal
-kills the shell without running its EXIT action, as in mksh). Built in, because their semantics are the
-shell's rather than the phone's state: ``echo``, ``true``, ``false``, ``:``, ``exit``, ``sleep``, ``[``/
-``test`` (``-n -z -e -f -d = != !``), toybox ``timeout`` (exit 124 when it had to stop the command),
-``mktemp [-d] TEMPLATE``, ``rm [-rf]``, ``cat``/``grep``/``head``/``tail``/``wc`` on stdin or on files of
-the shell's file system, and the filters droidcheck pipes into (``grep`` with ``-E -F -e -v -i -c -q -w
--x -n -o``, ``head``, ``tail``, ``wc -l``). Files live in a small in-memory file system (:class:`SimFs`,
-one per phone) where ``/data/local/tmp`` exists, so tests can check that a script leaves nothing behind.
-Every other simple command is a *device command*: its argv goes to the runner the caller gives (in the
-simulator, :func:`droidcheck.sim.commands.run_command` plus fault injection).
+What it runs: statements separated by newlines, ``;``, ``&&`` and ``||``; pipelines; ``if … then … elif … else
+… fi``; background jobs (``cmd &``, ``$!``, ``wait [PID…]``: each job runs concurrently with the shell, in a
+copy of its variables, as a subshell does); POSIX quoting (single quotes literal, double quotes expanding
+``$?``/``$NAME``/``$(…)``, backslash escapes); command substitution ``$(…)`` (trailing newlines removed; no
+field splitting, so use it in assignments or quotes); the redirections ``2>&1``, ``>&2``, ``N>/dev/null``, ``>
+FILE``, ``>> FILE``, ``< FILE``; ``NAME=value`` assignments; ``trap 'ACTION' EXIT HUP INT TERM PIPE`` (the
+EXIT action runs when the script ends or exits; when the session is killed (the connection dropped: SIGHUP to
+the process group) the HUP action runs if one is set, and when it writes to a closed connection the PIPE
+action — an untrapped signal kills the shell without running its EXIT action, as in mksh). The shell's own
+output is flushed before it starts a job or waits for one. Built in, because their semantics are the shell's
+rather than the phone's state: ``echo``, ``true``, ``false``, ``:``, ``exit``, ``sleep``, ``[``/``test`` (``-n
+-z -e -f -d = != !``), toybox ``timeout`` (exit 124 when it had to stop the command), ``mktemp [-d]
+TEMPLATE``, ``rm [-rf]``, ``cat``/``grep``/``head``/``tail``/``wc`` on stdin or on files of the shell's file
+system, and the filters droidcheck pipes into (``grep`` with ``-E -F -e -v -i -c -q -w -x -n -o``, ``head``,
+``tail``, ``wc -l``). Files live in a small in-memory file system (:class:`SimFs`, one per phone) where
+``/data/local/tmp`` exists, so tests can check that a script leaves nothing behind. Every other simple command
+is a *device command*: its argv goes to the runner the caller gives (in the simulator,
+:func:`droidcheck.sim.commands.run_command` plus fault injection).
 
 Why an interpreter and not ``sh``: the phone is simulated, so the commands are not programs on this host,
 and faults (a hung ``dumpsys``, a dropped connection after the fifth command) must happen *between*
@@ -776,13 +777,16 @@ class Shell:
             except _Exit as stop:
                 self.env["?"] = str(stop.rc)
             await self._trap("EXIT")
-        except asyncio.CancelledError:
-            # The session was killed (the connection dropped: SIGHUP to the whole process group).
+        except (asyncio.CancelledError, ConnectionError) as exc:
+            # The session was killed (the connection dropped: SIGHUP to the whole process group), or the
+            # shell wrote to a closed connection (SIGPIPE).
+            sig = "PIPE" if isinstance(exc, ConnectionError) else "HUP"
             self._kill_jobs()
-            if "HUP" in self.traps:
-                with contextlib.suppress(_Exit):
-                    await self._trap("HUP")
-                await self._trap("EXIT")
+            if sig in self.traps:
+                with contextlib.suppress(_Exit, ConnectionError):
+                    await self._trap(sig)
+                with contextlib.suppress(ConnectionError):
+                    await self._trap("EXIT")
             raise
         return self.status
 
@@ -808,12 +812,15 @@ class Shell:
     async def _list(self, program: list[AndOr]) -> int:
         for node in program:
             if node.background:
-                self._background(node)
+                await self._background(node)
             else:
                 await self._and_or(node)
         return self.status
 
-    def _background(self, node: AndOr) -> None:
+    async def _background(self, node: AndOr) -> None:
+        if self.flush is not None:
+            # What the shell printed before is on the wire before the job exists (echo wrote it already).
+            await self.flush()
         sub = self._subshell()
         self._next_pid += 1
         pid = self._next_pid
@@ -834,6 +841,8 @@ class Shell:
         self.env["?"] = "0"
 
     async def _wait(self, argv: list[str]) -> Output:
+        if self.flush is not None:
+            await self.flush()  # the shell's own output so far is written before it blocks
         if len(argv) == 1:
             for task in list(self.jobs.values()):
                 await asyncio.wait({task})
