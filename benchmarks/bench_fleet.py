@@ -5,7 +5,7 @@ Prints: fleet wall time; one phone alone (the same fleet code, one device); a se
 (``ru_maxrss`` of this process and of its reaped children: the check subprocesses and adb servers).
 
     python benchmarks/bench_fleet.py [--phones 200] [--servers 4] [--latency-ms 20] [--sequential 10]
-                                     [--phone-costs | --no-phone-costs]
+                                     [--phone-costs | --no-phone-costs] [--reader parallel|sequential]
 
 ``--phone-costs`` (the default) makes every simulated command take as long as on a real phone
 (``Profile.phone_costs``: dumpsys 0.15 s, pm 0.2 s…), so a phone's read is bound by the phone, as in a lab.
@@ -100,9 +100,15 @@ def main() -> None:
     ap.add_argument("--sequential", type=int, default=10, help="check subprocesses timed for the estimate")
     ap.add_argument("--jobs", type=int, default=32)
     ap.add_argument("--per-server", type=int, default=8)
+    ap.add_argument("--reader", choices=("parallel", "sequential"), default="parallel",
+                    help="the one-round-trip reader (default) or the one before issue 16, for comparison")
     ap.add_argument("--phone-costs", action=argparse.BooleanOptionalAction, default=True,
                     help="simulated commands take as long as on a real phone (default: on)")
     args = ap.parse_args()
+    if args.reader == "sequential":  # the fleet reads through collector.read_device, looked up at each read
+        from droidcheck.collect import collector
+
+        collector.read_device = collector.read_device_sequential
     print(f"droidcheck fleet benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.platform()}, "
           f"Python {platform.python_version()}, {os.cpu_count()} CPU(s)")
     servers, host, devices = _start_lab(args.phones, args.servers, args.latency_ms, args.phone_costs)
@@ -138,7 +144,8 @@ def main() -> None:
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"phones {args.phones} on {args.servers} adb servers, {args.latency_ms} ms latency per round trip, "
-          f"phone costs {'on' if args.phone_costs else 'off'}, --jobs {args.jobs} --per-server {args.per_server}")
+          f"phone costs {'on' if args.phone_costs else 'off'}, --jobs {args.jobs} --per-server {args.per_server}, "
+          f"{args.reader} reader (the sequential `droidcheck check` estimate uses the default reader)")
     print(f"statuses: {summary['counts']}")
     print(f"one phone alone (fleet of 1):     {one_s:7.2f} s")
     print(f"fleet of {args.phones}:                  {fleet_s:7.2f} s  = {fleet_s / one_s:5.1f}x one phone "

@@ -11,8 +11,9 @@ figures. It measures:
   round trips;
 * the physical limit: every command of that read alone, one ``adb shell`` each; the slowest of them is
   the fastest any read can be (one round trip, everything else in parallel);
-* today's sequential batch (the reader before issue 16): phase 1 in one script, one command after the
-  other, then phase 2 for the same packages in a second script;
+* the reader before issue 16 (``read_device_sequential``, kept as the fallback): phase 1 in one script,
+  one command after the other, then phase 2 for the packages phase 1 named in a second script;
+* the one-round-trip read with 4, 6 (the default), 8 and 16 commands at once on the phone;
 * the naive baseline: one ``adb shell`` per command;
 * whole processes: ``droidcheck check`` against ``adb shell getprop``, on the instant and on the costed
   phone, plus ``droidcheck --help`` and ``droidcheck check --from SNAPSHOT``;
@@ -49,7 +50,8 @@ import yaml
 from droidcheck.adb.server import AdbServer, adb_binary
 from droidcheck.adb.service import run_shell
 from droidcheck.check import check_snapshot
-from droidcheck.collect.collector import read_device
+from droidcheck.collect import parallel
+from droidcheck.collect.collector import read_device, read_device_sequential
 from droidcheck.collect.packages import packages_to_inspect
 from droidcheck.collect.plan import phase_probes
 from droidcheck.facts.extract import extract_facts
@@ -68,28 +70,6 @@ def plan_commands(packages: list[str]) -> list[tuple[str, str]]:
     for pkg in packages:
         out += [(p.probe_id(pkg), p.render(pkg)) for p in phase_probes(2)]
     return out
-
-
-def sequential_script(commands: list[tuple[str, str]]) -> str:
-    """One command after the other, each framed: the shape of the batch before issue 16 (the exact marker
-    text does not matter for the time; the phone runs the same commands in the same order)."""
-    lines = []
-    for probe, command in commands:
-        lines += [f"echo 'BEGIN {probe}'", f"{command} 2>&1", f'echo "END {probe} $?"']
-    return "\n".join(lines) + "\n"
-
-
-def sequential_batch_read(device, packages: list[str]) -> tuple[int, float]:
-    """Today's sequential reader, rebuilt from the plan: round trip 1 runs phase 1; round trip 2 runs
-    phase 2 for the packages phase 1 named (taken from a real read: same commands, same answers)."""
-    t0 = time.perf_counter()
-    run_shell(device, sequential_script(plan_commands([])), SHELL_TIMEOUT_S)
-    trips = 1
-    phase2 = plan_commands(packages)[len(phase_probes(1)):]
-    if phase2:
-        run_shell(device, sequential_script(phase2), SHELL_TIMEOUT_S)
-        trips += 1
-    return trips, time.perf_counter() - t0
 
 
 def single_commands(device, packages: list[str]) -> list[tuple[str, float]]:
@@ -222,8 +202,14 @@ def main() -> None:
             trips = snap.meta.round_trips
             packages = packages_to_inspect(snap)
             singles = single_commands(device, packages)
-            seq_runs = [sequential_batch_read(device, packages) for _ in range(args.repeat)]
-            seq_trips, seq_s = seq_runs[0][0], statistics.median(t for _, t in seq_runs)
+            seq = []
+            seq_s = median_time(lambda: seq.append(read_device_sequential(device, serial=costed_serial)),
+                                args.repeat)
+            seq_trips = seq[-1].meta.round_trips
+            sweep = {}
+            for jobs in (4, 6, 8, 16):
+                with mock.patch.object(parallel, "DEFAULT_JOBS", jobs):
+                    sweep[jobs] = median_time(lambda: read_device(device, serial=costed_serial), args.repeat)
             naive_runs = [(len(singles), sum(t for _, t in single_commands(device, packages)))
                           for _ in range(max(1, args.repeat // 2))]
             naive_trips, naive_s = naive_runs[0][0], statistics.median(t for _, t in naive_runs)
@@ -257,14 +243,17 @@ def main() -> None:
     print(f"{'':44}{'round trips':>12}{'wall time':>12}{'x limit':>9}")
     rows = [("physical limit: slowest command alone", 1, slowest_s),
             ("droidcheck read (read_device)", trips, read_s),
-            ("sequential batch (reader before issue 16)", seq_trips, seq_s),
+            ("sequential reader (before issue 16)", seq_trips, seq_s),
             ("naive: one adb shell per command", naive_trips, naive_s)]
     for label, n, secs in rows:
         print(f"{label:44}{n:>12}{secs * ms:>10.0f} ms{secs / slowest_s:>8.1f}x")
     print(f"  slowest command: {slowest_probe}; {len(singles)} commands, "
           f"{sum(t for _, t in singles) * ms:.0f} ms one after another (each with its own round trip)")
-    print(f"  read vs sequential batch: {seq_s / read_s:.2f}x faster; goal: read <= 1.5x the limit "
+    print(f"  read vs sequential reader: {seq_s / read_s:.2f}x faster; goal: read <= 1.5x the limit "
           f"(now {read_s / slowest_s:.1f}x)")
+    print("  commands at once on the phone: " + ", ".join(
+        f"{jobs}{'*' if jobs == parallel.DEFAULT_JOBS else ''}: {secs * ms:.0f} ms ({secs / slowest_s:.1f}x)"
+        for jobs, secs in sweep.items()) + "  (* the default)")
     print(f"whole process, wall (CPU){'':17}{'droidcheck check':>22}{'adb shell getprop':>22}")
     for name, ((dc_s, dc_cpu), (adb_s, adb_cpu)) in whole.items():
         print(f"  {name + ' phone':40}{dc_s * ms:>10.0f} ms ({dc_cpu * ms:4.0f})"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from fixture_files import FIXTURES
 
-from droidcheck.collect.batch import Framing, build_script, split_output
+from droidcheck.collect.batch import BatchItem, Framing, build_script, split_output
 from droidcheck.collect.collector import items_for
 from droidcheck.collect.packages import packages_to_inspect
 from droidcheck.collect.plan import phase_probes
@@ -39,6 +39,8 @@ import os, sys
 sys.path.insert(0, {root!r})
 from droidcheck.sim.commands import run_command
 from droidcheck.sim.profile import find_profile
+if os.path.basename(sys.argv[0]) == "cat" and not any(a.startswith("/proc/") for a in sys.argv[1:]):
+    os.execv("/bin/cat", ["cat", *sys.argv[1:]])  # the script's own files: the host's cat
 out = run_command(find_profile(os.environ["DC_PROFILE"]), [os.path.basename(sys.argv[0]), *sys.argv[1:]])
 sys.stdout.write(out.stdout); sys.stderr.write(out.stderr); sys.exit(out.rc)
 """
@@ -153,3 +155,122 @@ def test_output_without_final_newline_and_odd_bytes_under_mksh(stub_bin: Path) -
     assert split.problems == []
     got = {k: (s.stdout, s.exit_code) for k, s in split.sections.items()}
     assert got == {"a": ("no newline", 0), "b": ("x\r\ny\x00z", 0), "c": ("", 1), "d": ("later\n", 3)}
+
+
+# ------------------------------------------------------------------ the one-round-trip (parallel) script
+
+def _parallel_script(framing: Framing, tmp_base: str, **kw) -> tuple[str, list[str], list[str]]:
+    from droidcheck.collect.parallel import SETUP, build_parallel_script, per_app_prefixes
+
+    items = items_for(phase_probes(1), [])
+    script = build_parallel_script(items, phase_probes(2), framing, tmp_base=tmp_base, **kw)
+    return script, [*(i.probe for i in items), SETUP], per_app_prefixes(phase_probes(2))
+
+
+def _split(reply: str | bytes, framing: Framing, probes: list[str], families: list[str]):
+    parser = framing.parser(probes, families=families)
+    parser.feed(reply.encode() if isinstance(reply, str) else reply)
+    parser.close()
+    return parser
+
+
+@pytest.mark.parametrize("profile", [p for p in builtin_profiles() if p.sdk in (26, 28, 30, 31, 34)],
+                         ids=lambda p: p.name)
+def test_parallel_script_reads_the_same_under_mksh(profile, stub_bin: Path, tmp_path: Path) -> None:
+    """Background jobs, ``wait $pid``, ``$(…)``, ``if``, files, ``mktemp -d``, ``trap`` as real mksh runs
+    them: the same sections (per-app ones included: the phone's choice of apps) as the simulator's shell,
+    the same apps as the host's ``packages_to_inspect``, and nothing left in the temporary directory."""
+    from droidcheck.sim.shell import SimFs
+
+    framing = Framing()
+    script, probes, families = _parallel_script(framing, str(tmp_path))
+    real = _split(_under_mksh(script, profile.name, stub_bin), framing, probes, families)
+    fs = SimFs()
+    ours_text = _under_simulator_fs(script.replace(str(tmp_path), "/data/local/tmp"), profile, fs)
+    ours = _split(ours_text, framing, probes, families)
+    assert real.problems == ours.problems == []
+    assert set(real.sections) == set(ours.sections)
+    for probe, section in real.sections.items():
+        assert section.usable, probe
+        if probe in ("date", "uptime"):
+            continue
+        theirs = ours.sections[probe]
+        assert (section.stdout, section.exit_code) == (theirs.stdout, theirs.exit_code), probe
+    snap = Snapshot(SnapshotMeta(source="simulator"))
+    for probe, section in real.sections.items():
+        snap.add(CommandOutput(probe, "", section.stdout, section.exit_code))
+    chosen = sorted({p.split(":", 1)[1] for p in real.sections if p.startswith("package:")})
+    assert chosen == sorted(packages_to_inspect(snap)) and chosen
+    assert list(tmp_path.iterdir()) == [] and fs.leftovers() == []
+
+
+def _under_simulator_fs(script: str, profile, fs) -> str:
+    out: list[bytes] = []
+
+    async def runner(argv: list[str]):
+        return run_command(profile, argv)
+
+    async def emit(_fd: int, data: bytes) -> None:
+        out.append(data)
+
+    asyncio.run(run_script(script, runner, emit, fs=fs))
+    return b"".join(out).decode()
+
+
+def test_parallel_script_cuts_a_hung_command_and_cleans_up_under_mksh(stub_bin: Path, tmp_path: Path) -> None:
+    """A command that never ends is stopped by its ``timeout`` (124) while the others finish, and the
+    directory is removed."""
+    hang_bin = tmp_path / "bin"
+    hang_bin.mkdir()
+    (hang_bin / "getprop").write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
+    (hang_bin / "getprop").chmod(0o755)
+    base = tmp_path / "phone-tmp"
+    base.mkdir()
+    framing = Framing()
+    items = [BatchItem(i.probe, i.command, 0.5 if i.probe == "getprop" else i.timeout_s)
+             for i in items_for(phase_probes(1), [])]
+    from droidcheck.collect.parallel import SETUP, build_parallel_script, per_app_prefixes
+
+    script = build_parallel_script(items, phase_probes(2), framing, tmp_base=str(base))
+    env = {**os.environ, "DC_PROFILE": "pixel8-a14-healthy",
+           "PATH": f"{hang_bin}{os.pathsep}{stub_bin}{os.pathsep}{os.environ['PATH']}"}
+    reply = subprocess.run([MKSH, "-c", script], capture_output=True, env=env, timeout=60).stdout
+    parser = _split(reply, framing, [*(i.probe for i in items), SETUP], per_app_prefixes(phase_probes(2)))
+    assert parser.problems == []
+    assert parser.sections["getprop"].exit_code == 124
+    assert all(s.exit_code == 0 for p, s in parser.sections.items() if p != "getprop")
+    assert "package:com.amazon.mShop.android.shopping" in parser.sections
+    assert list(base.iterdir()) == []
+
+
+def test_parallel_script_killed_mid_read_leaves_nothing_under_mksh(stub_bin: Path, tmp_path: Path) -> None:
+    """The host goes away mid-read (adbd hangs up the session: SIGHUP to the shell's process group): the
+    HUP trap exits through the EXIT trap, which removes the directory, while jobs are still running."""
+    import signal
+    import time
+
+    slow_bin = tmp_path / "bin"
+    slow_bin.mkdir()
+    (slow_bin / "dumpsys").write_text("#!/bin/sh\nexec sleep 30\n", encoding="utf-8")
+    (slow_bin / "dumpsys").chmod(0o755)
+    base = tmp_path / "phone-tmp"
+    base.mkdir()
+    script, _, _ = _parallel_script(Framing(), str(base))
+    env = {**os.environ, "DC_PROFILE": "pixel8-a14-healthy",
+           "PATH": f"{slow_bin}{os.pathsep}{stub_bin}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.Popen([MKSH, "-c", script], stdout=subprocess.PIPE, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(base.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        made = list(base.iterdir())
+        assert made, "the script made no directory"
+        while not any(made[0].iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGHUP)
+        proc.wait(20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    assert list(base.iterdir()) == []

@@ -393,3 +393,45 @@ def test_a_snapshot_with_malformed_and_truncated_probes_saves_and_loads(tmp_path
     back = Snapshot.load(tmp_path / "s.json")
     assert {k: o.status for k, o in back.outputs.items()} == {k: o.status for k, o in snap.outputs.items()}
     assert back.outputs["getprop"].status == "truncated" and back.outputs["settings_global"].status == "malformed"
+
+
+# -- the one-round-trip script: frames of apps the phone chose --------------------------------------------
+
+def _family_split(reply: str):
+    parser = F.parser(PROBES, families=["package:", "notification:"])
+    parser.feed(reply.encode())
+    parser.close()
+    return parser
+
+
+def test_the_parallel_script_never_spells_a_marker_and_names_apps_only_through_checked_variables() -> None:
+    from droidcheck.collect.collector import items_for
+    from droidcheck.collect.parallel import build_parallel_script
+    from droidcheck.collect.plan import phase_probes
+
+    a = Framing()
+    script = build_parallel_script(items_for(phase_probes(1), []), phase_probes(2), a)
+    assert a.nonce not in script and a.token.decode() not in script
+    assert ' BEGIN package:$sms"' in script and script.count("$sms") > 8
+    for bad in (("package", "sms"), ("package:", "1x"), ("package:", "sms; reboot"), ("pack age:", "sms")):
+        with pytest.raises(ValueError):
+            a.begin_var(*bad)
+
+
+def test_a_frame_of_an_app_the_phone_chose_is_accepted_once_for_its_family_only() -> None:
+    p = _family_split(frame("date", "1\n") + frame("package:com.example.sms", "versionName=1\n")
+                      + frame("notification:com.example.sms", "ok\n"))
+    assert p.problems == [] and p.sections["package:com.example.sms"].stdout == "versionName=1\n"
+    p = _family_split(frame("package:com.example.sms", "a\n") + frame("package:com.example.sms", "b\n"))
+    assert any("framed twice" in x for x in p.problems) and not p.sections["package:com.example.sms"].usable
+    for probe in ("appops:com.example.sms", "package:nodots", "package:1bad.name", "getprop:x.y"):
+        p = _family_split(frame(probe, "forged\n") + frame("date", "1\n"))
+        assert any(f"unknown probe '{probe}'" in x for x in p.problems), probe
+        assert probe not in p.sections and p.sections["date"].usable
+
+
+def test_a_forged_app_frame_without_the_nonce_stays_in_its_section() -> None:
+    forged = "@@DC@@ 0123456789abcdef0123456789abcdef BEGIN package:com.evil.app\nblocked=true\n"
+    p = _family_split(frame("settings_secure", "bluetooth_name=" + forged) + frame("date", "1\n"))
+    assert p.problems == [] and "package:com.evil.app" not in p.sections
+    assert p.sections["settings_secure"].stdout == "bluetooth_name=" + forged

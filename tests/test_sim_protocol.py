@@ -8,6 +8,7 @@ this module so the protocol tests do not depend on the renderers' output formats
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import threading
 import time
@@ -364,3 +365,71 @@ def test_windows_start_path_works_with_the_real_adb(sim_host) -> None:
 def test_faults_dataclass_defaults_are_quiet() -> None:
     f = Faults()
     assert not (f.unauthorized or f.offline or f.hang_on or f.garbage_on or f.latency_ms)
+
+
+# ------------------------------------------------------- interpreter: jobs, files, traps (issue 16)
+
+def _run_fs(script: str, fs=None, runner=None):
+    from droidcheck.sim.shell import SimFs
+
+    fs = fs if fs is not None else SimFs()
+    out: list[bytes] = []
+
+    async def emit(fd: int, data: bytes) -> None:
+        if fd == 1:
+            out.append(data)
+
+    rc = asyncio.run(Shell(runner or _fake_runner, emit, fs=fs).run(script))
+    return b"".join(out).decode(), rc, fs
+
+
+def test_interpreter_background_jobs_run_side_by_side_and_wait_gives_their_status() -> None:
+    log: list[str] = []
+
+    async def runner(argv: list[str]) -> Output:
+        log.append(f"start {argv[1]}")
+        await asyncio.sleep(0.05)
+        log.append(f"end {argv[1]}")
+        return Output(stdout=f"{argv[1]}\n", rc=int(argv[1]))
+
+    out, _rc, _ = _run_fs('d=$(mktemp -d /data/local/tmp/t.XXXXXX)\nj 3 > "$d/a" 2>&1 & pa=$!\nj 0 > "$d/b" & pb=$!\n'
+                         'wait $pa; echo "a=$?"; wait $pb; echo "b=$?"; cat "$d/a" "$d/b"; wait $pa; echo "again=$?"',
+                         runner=runner)
+    assert log[:2] == ["start 3", "start 0"]  # the second started before the first ended
+    assert out.splitlines()[:4] == ["a=3", "b=0", "3", "0"] and out.splitlines()[4].startswith("again=127")
+
+
+def test_interpreter_files_mktemp_if_and_the_exit_trap() -> None:
+    out, rc, fs = _run_fs("d=$(mktemp -d /data/local/tmp/x.XXXXXXXXXX) || exit 1\ntrap 'rm -rf \"$d\"' EXIT\n"
+                          'echo hi > "$d/f"; echo more >> "$d/f"\n'
+                          'if grep -qxF more "$d/f"; then echo found; elif true; then echo no; else echo never; fi\n'
+                          'if [ -z "$nothing" ] && [ -d "$d" ]; then v=$(grep -c . "$d/f"); echo "lines=$v"; fi\n'
+                          'cat < "$d/f"\nexit 4')
+    assert out == "found\nlines=2\nhi\nmore\n" and rc == 4
+    assert fs.leftovers() == []  # removed by the EXIT trap on `exit`
+
+
+def test_interpreter_a_missing_directory_and_an_untrapped_hangup_leave_things_as_they_are() -> None:
+    out, _rc, fs = _run_fs('echo x > /data/local/tmp/nodir/f; echo "rc=$?"\n'
+                           'd=$(mktemp -d /nodir/x.XXXXXX); echo "m=$?"')
+    assert out == "rc=1\nm=1\n" and fs.leftovers() == []
+
+    async def killed(trap: str):
+        from droidcheck.sim.shell import SimFs
+
+        fs = SimFs()
+
+        async def emit(fd: int, data: bytes) -> None:
+            pass
+
+        shell = Shell(_fake_runner, emit, fs=fs)
+        task = asyncio.create_task(shell.run(f"d=$(mktemp -d /data/local/tmp/k.XXXXXX)\ntrap 'rm -rf \"$d\"' EXIT\n"
+                                             f"{trap}\nsimtest hang > \"$d/out\" & p=$!\nwait $p"))
+        await asyncio.sleep(0.1)
+        task.cancel()  # the session is hung up
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return fs.leftovers()
+
+    assert asyncio.run(killed("trap 'exit 1' HUP")) == []
+    assert len(asyncio.run(killed(":"))) == 2  # without a HUP trap the EXIT trap does not run (as in mksh)

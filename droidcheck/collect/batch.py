@@ -17,9 +17,11 @@ searches only new bytes (linear time, however long a line), keeps at most ``max_
 command, and names every frame that does not fit the grammar (unknown probe, a probe twice, an END without
 its BEGIN or for another probe, text outside any frame). A probe touched by such a frame gets no value.
 
-A reader that runs commands in parallel on the phone can reuse both halves as long as each frame's
-bytes reach the stream together (e.g. each command writes to its own file and the files are printed, each
-between ``begin``/``end``, in turn); two frames whose bytes interleave are, by this grammar, ill-formed.
+A reader that runs commands in parallel on the phone reuses both halves: each command writes to its own
+file and the shell prints the files, each between ``begin``/``end``, in turn
+(:mod:`droidcheck.collect.parallel`); two frames whose bytes interleave are, by this grammar, ill-formed.
+Probes whose package the phone chose are framed ``PREFIX`` + the name (``package:com.example``); the
+parser expects them for the ``families`` it is given, once each, like any other probe.
 
 ``timeout`` is toybox's (on every Android since 8); it exits 124 when it had to stop the command.
 """
@@ -40,6 +42,7 @@ MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 #: What may follow a marker's nonce (``END package:com.example 127``); longer is not a marker line.
 _MAX_MARKER_LINE = 512
 _PROBE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
+_PACKAGE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")  # as parsers.role.is_package_name
 _BEGIN = re.compile(rb"BEGIN ([A-Za-z0-9_.:-]{1,200})")
 _END = re.compile(rb"END ([A-Za-z0-9_.:-]{1,200}) (\d{1,3})")
 
@@ -110,11 +113,30 @@ class Framing:
             raise ValueError(f"an exit status is $? or a shell variable, not {status!r}")
         return f'echo "{MARK} {self._split_nonce(chr(34))} END {self._check(probe)} {status}"'
 
+    @staticmethod
+    def _check_var(prefix: str, var: str) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}:", prefix) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,30}", var):
+            raise ValueError(f"a probe id from a variable is PREFIX: and a shell variable, not {prefix!r} {var!r}")
+
+    def begin_var(self, prefix: str, var: str) -> str:
+        """The statement that opens the frame ``PREFIX$var`` (``package:$sms``). The script must have
+        checked ``$var`` against the probe-id grammar (a package name) before: the parser accepts such an
+        id only for the prefixes it is given as ``families``."""
+        self._check_var(prefix, var)
+        return f'echo "{MARK} {self._split_nonce(chr(34))} BEGIN {prefix}${var}"'
+
+    def end_var(self, prefix: str, var: str, status: str = "$?") -> str:
+        self._check_var(prefix, var)
+        if not re.fullmatch(r"\$\?|\$[A-Za-z_][A-Za-z0-9_]{0,30}", status):
+            raise ValueError(f"an exit status is $? or a shell variable, not {status!r}")
+        return f'echo "{MARK} {self._split_nonce(chr(34))} END {prefix}${var} {status}"'
+
     def wrap(self, probe: str, command: str) -> list[str]:
         return [self.begin(probe), command, self.end(probe)]
 
-    def parser(self, probes: Iterable[str], max_output: int = MAX_OUTPUT_BYTES) -> FrameParser:
-        return FrameParser(self.token, probes, max_output)
+    def parser(self, probes: Iterable[str], max_output: int = MAX_OUTPUT_BYTES,
+               families: Iterable[str] = ()) -> FrameParser:
+        return FrameParser(self.token, probes, max_output, families)
 
 
 @dataclass
@@ -136,9 +158,12 @@ class FrameParser:
     bytes, so a reply of any size is read in linear time and bounded memory.
     """
 
-    def __init__(self, token: bytes, probes: Iterable[str], max_output: int = MAX_OUTPUT_BYTES) -> None:
+    def __init__(self, token: bytes, probes: Iterable[str], max_output: int = MAX_OUTPUT_BYTES,
+                 families: Iterable[str] = ()) -> None:
         self.token = token
         self.expected = set(probes)
+        #: Prefixes (``package:``) of probe ids chosen on the phone: ``PREFIX`` + a package name is expected too.
+        self.families = tuple(families)
         self.max_output = max_output
         self.sections: dict[str, Section] = {}
         self.problems: list[str] = []
@@ -243,6 +268,8 @@ class FrameParser:
             other = self._open.probe
             self._problem(f"'{probe}' began while '{other}' was still running (no END for '{other}')", [other])
             self._open = None
+        if probe not in self.expected and self._in_family(probe):
+            self.expected.add(probe)
         if probe not in self.expected:
             self._problem(f"an unknown probe '{probe}' was framed", [])
             keep = False
@@ -254,6 +281,9 @@ class FrameParser:
         self._seen.add(probe)
         self._open = _Frame(probe, keep, crlf)
         self._events.append(Event("begin", probe))
+
+    def _in_family(self, probe: str) -> bool:
+        return any(probe.startswith(f) and _PACKAGE.fullmatch(probe[len(f):]) for f in self.families)
 
     def _end(self, probe: str, code: int) -> None:
         self._flush_outside()

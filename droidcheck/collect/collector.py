@@ -1,10 +1,17 @@
-"""Read a phone: run the command plan in two ``adb shell`` round trips and return a snapshot.
+"""Read a phone: run the whole command plan in one ``adb shell`` round trip and return a snapshot.
 
-Round trip 1 runs every phase-1 probe in one script; round trip 2 runs the per-package probes for the
-apps phase 1 found (default SMS app, Amazon Shopping). Output is read as a stream so that:
+The script (:mod:`droidcheck.collect.parallel`) runs ``date`` alone, then every other probe side by side
+on the phone (a bounded number at once), chooses the apps to inspect (default SMS app, Amazon Shopping)
+on the phone from the outputs as they finish, and prints each output framed as it is done. The host
+derives the apps itself from the same outputs and keeps only the per-app outputs it chose; an app the
+phone did not choose is read in a second round trip. The reader before this one (phase 1 in one
+sequential script, then the per-app probes in a second) stays as :func:`read_device_sequential`: the
+fallback for a phone whose shell cannot run the parallel script, and the benchmark's baseline.
 
-* a probe that stops printing past its time limit is cut off by the host too (the phone enforces the
-  same limit with toybox ``timeout``), and the rest of the batch is recorded as not run;
+Output is read as a stream so that:
+
+* a probe that runs past its time limit is stopped by the phone (toybox ``timeout``); a phone that prints
+  nothing for longer than any probe may take is given up by the host, and what did not arrive is lost;
 * a phone that disappears mid-read leaves every probe that finished intact, and the snapshot says what
   was lost (``meta.complete = False``), rather than a hang or a traceback;
 * the device clock can be compared with the host's at the moment ``date`` printed (midpoint of the
@@ -19,15 +26,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from droidcheck import __version__
+from droidcheck.collect import parallel
 from droidcheck.collect.batch import (
     MAX_OUTPUT_BYTES,
     TIMEOUT_EXIT,
     BatchItem,
     Event,
+    FrameParser,
     Framing,
     Section,
     build_script,
 )
+from droidcheck.collect.parallel import SETUP, parallel_script, per_app_prefixes
 from droidcheck.collect.plan import Probe, phase_probes
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 from droidcheck.status import OutputStatus
@@ -47,6 +57,19 @@ class _StreamResult:
     cut_probe: str | None = None  # the probe the host gave up waiting for
     problem: str | None = None  # why the stream ended early, if it did
     framing_problems: list[str] = field(default_factory=list)  # ill-formed frames, over-long output
+    #: The reply of the parallel script (a frame arrives whole when its command is done): for each job, the
+    #: frames printed before it started (``ParallelScript.printed_before``); None for a sequential batch.
+    printed_before: dict[str, list[str]] | None = None
+
+    def begin_of(self, probe: str) -> float:
+        """When ``probe``'s command started, or a moment before (its BEGIN marker's arrival in a sequential
+        batch; in the parallel reply, the arrival of the last frame the script printed before starting it)."""
+        if self.printed_before is None:
+            return self.begin_at.get(probe, self.started)
+        before = self.printed_before.get(probe)
+        if before is None:
+            before = self.printed_before.get(probe.split(":", 1)[0] + ":", [])
+        return max((self.end_at[q] for q in before if q in self.end_at), default=self.started)
 
 
 def items_for(probes: list[Probe], packages: list[str]) -> list[BatchItem]:
@@ -68,18 +91,42 @@ def _open_shell(device, script: str, deadline: float):
 
 
 def _stream(device, items: list[BatchItem], deadline: float, *, device_timeout: bool = True) -> _StreamResult:
-    """Send one batch (with a fresh framing nonce) and read its reply as it arrives, watching per-probe
-    and overall limits."""
+    """Send one sequential batch (with a fresh framing nonce) and read its reply as it arrives, watching
+    per-probe and overall limits."""
+    framing = Framing()
+    script = build_script(items, framing, device_timeout=device_timeout)
+    return _read_reply(device, script, framing.parser(i.probe for i in items),
+                       {i.probe: i.timeout_s + HOST_GRACE_S for i in items}, deadline)
+
+
+def _stream_parallel(device, items: list[BatchItem], app_probes: list[Probe], deadline: float, *,
+                     device_timeout: bool = True, jobs: int | None = None) -> _StreamResult:
+    """Send the one-round-trip script and read its reply. No frame stays open while the phone works
+    (each is printed whole), so the host gives up only when the phone has printed nothing for longer
+    than the longest probe may run."""
+    framing = Framing()
+    jobs = jobs if jobs is not None else parallel.DEFAULT_JOBS  # read at call time: the benchmark varies it
+    script = parallel_script(items, app_probes, framing, jobs=jobs, device_timeout=device_timeout)
+    parser = framing.parser([*(i.probe for i in items), SETUP], families=per_app_prefixes(app_probes))
+    longest = max([i.timeout_s for i in items] + [p.timeout_s for p in app_probes])
+    limits = {"date": items[0].timeout_s + HOST_GRACE_S if items[0].probe == "date" else longest}
+    res = _read_reply(device, script.text, parser, limits, deadline, idle_limit=longest + HOST_GRACE_S)
+    res.printed_before = script.printed_before
+    return res
+
+
+def _read_reply(device, script: str, parser: FrameParser, limits: dict[str, float], deadline: float,
+                idle_limit: float | None = None) -> _StreamResult:
+    """Run ``script`` in one ``shell:`` and feed its reply to ``parser`` as it arrives. Gives up when the
+    overall deadline passes, when an open frame has printed nothing for its probe's limit, or (with
+    ``idle_limit``) when the phone has printed nothing at all for that long."""
     from droidcheck.adb.service import close_now
     from droidcheck.adb.wire import adb_errors
 
-    framing = Framing()
-    parser = framing.parser(i.probe for i in items)
-    limits = {i.probe: i.timeout_s + HOST_GRACE_S for i in items}
     started = time.monotonic()
     result = _StreamResult(sections=parser.sections, started=started)
     try:
-        conn = _open_shell(device, build_script(items, framing, device_timeout=device_timeout), deadline)
+        conn = _open_shell(device, script, deadline)
     except adb_errors() as exc:
         result.problem = f"could not start the read: {exc}"
         return result
@@ -97,6 +144,9 @@ def _stream(device, items: list[BatchItem], deadline: float, *, device_timeout: 
             if current and now - last_activity > limits.get(current, 10.0):
                 result.problem = f"'{current}' printed nothing for {now - last_activity:.0f} s"
                 result.cut_probe = current
+                break
+            if idle_limit is not None and current is None and now - last_activity > idle_limit:
+                result.problem = f"the phone printed nothing for {now - last_activity:.0f} s"
                 break
             try:
                 chunk = sock.recv(65536)
@@ -130,7 +180,7 @@ def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> N
     sections = res.sections
     for item in items:
         sec = sections.get(item.probe)
-        begin = res.begin_at.get(item.probe, res.started)
+        begin = res.begin_of(item.probe)
         end = res.end_at.get(item.probe, time.monotonic())
         out = CommandOutput(probe=item.probe, command=item.command, duration_s=round(max(0.0, end - begin), 4))
         if sec is None:
@@ -147,7 +197,7 @@ def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> N
             out.stdout, out.exit_code = sec.stdout, sec.exit_code
             # A filtered command (``cmd | grep …``) reports grep's status, not toybox timeout's 124: that it
             # ran up to its limit is all that tells it was cut short.
-            filtered = " | " in item.command
+            filtered = " | " in item.command and res.printed_before is None  # the parallel script reports 124
             if (sec.exit_code == TIMEOUT_EXIT or filtered) and out.duration_s >= item.timeout_s * 0.9:
                 out.status, out.error = OutputStatus.TIMEOUT, f"stopped by its {item.timeout_s:g} s time limit"
         else:
@@ -201,15 +251,106 @@ def _fill_meta(snapshot: Snapshot) -> None:
 
 def read_device(device, *, serial: str = "", adb_server: str = "", transport: str = "",
                 deadline_s: float = 90.0, progress: Progress | None = None) -> Snapshot:
-    """Read a phone through an adbutils device handle. Never raises for device trouble: a phone lost
-    mid-read gives a snapshot with ``meta.complete = False`` and the reasons in ``meta.problems``."""
+    """Read a phone through an adbutils device handle in one round trip (see the module docstring).
+    Never raises for device trouble: a phone lost mid-read gives a snapshot with ``meta.complete = False``
+    and the reasons in ``meta.problems``; every probe that finished before is kept."""
     say = progress or (lambda _msg: None)
     t0 = time.monotonic()
     deadline = t0 + deadline_s
-    snapshot = Snapshot(SnapshotMeta(
+    snapshot = _new_snapshot(serial, adb_server, transport)
+    say("reading settings, radio and apps")
+    items = items_for(phase_probes(1), [])
+    app_probes = phase_probes(2)
+    device_timeout = True
+    sent_wall, sent_mono = time.time(), time.monotonic()
+    res = _stream_parallel(device, items, app_probes, deadline)
+    snapshot.meta.round_trips += 1
+    _record(snapshot, items, res)
+    if _lacks_timeout(snapshot):
+        # A build without toybox `timeout`: read again without it; the host still limits the read.
+        device_timeout = False
+        snapshot.outputs.clear()
+        sent_wall, sent_mono = time.time(), time.monotonic()
+        res = _stream_parallel(device, items, app_probes, deadline, device_timeout=False)
+        snapshot.meta.round_trips += 1
+        _record(snapshot, items, res)
+    refused = _script_refused(res)
+    if refused is not None:
+        # The shell ran `date` and stopped (no `mktemp`, no writable /data/local/tmp…): read the old way.
+        say(f"this phone's shell cannot run commands side by side ({refused}); reading one after another")
+        snapshot.outputs.clear()
+        _read_sequential(device, snapshot, deadline, say)  # counts its round trips on top of this one
+        _finish(snapshot, t0)
+        return snapshot
+    _clock_offset(snapshot, res, sent_wall, sent_mono)
+    _fill_meta(snapshot)
+    _problems(snapshot, res)
+    _record_apps(device, snapshot, res, app_probes, deadline, device_timeout, say)
+    _finish(snapshot, t0)
+    return snapshot
+
+
+def _script_refused(res: _StreamResult) -> str | None:
+    """Why the phone's shell stopped the parallel script after ``date`` (it could not make its private
+    directory: no ``mktemp``, a full or read-only /data/local/tmp), or None if it did not."""
+    sec = res.sections.get(SETUP)
+    if sec is None:
+        return None
+    return sec.stdout.strip()[:200] or "the script could not make its directory"
+
+
+def _record_apps(device, snapshot: Snapshot, res: _StreamResult, app_probes: list[Probe], deadline: float,
+                 device_timeout: bool, say: Progress) -> None:
+    """Keep the per-app outputs of the apps the host chooses (``packages_to_inspect`` on the outputs just
+    read: the host is the judge, the phone's choice only saved a round trip), read those the phone did
+    not run in a second round trip, and drop outputs of apps the host did not choose."""
+    from droidcheck.collect.packages import packages_to_inspect
+
+    lost_phone = any(o.status == OutputStatus.LOST for o in snapshot.outputs.values())
+    inputs_lost = any(snapshot.get(p) is None or snapshot.get(p).status == OutputStatus.LOST
+                      for p in ("role_sms", "settings_secure", "packages_system", "packages_third_party"))
+    if lost_phone and inputs_lost:
+        snapshot.meta.problems.append("the per-app checks did not run: the phone was lost")
+        return
+    packages = packages_to_inspect(snapshot)
+    wanted = items_for(app_probes, packages)
+    on_phone = [i for i in wanted if i.probe in res.sections]
+    _record(snapshot, on_phone, res)
+    missing = [i for i in wanted if i.probe not in res.sections]
+    if not missing:
+        return
+    if lost_phone:
+        _record(snapshot, missing, res)  # recorded as lost, with the reason
+        return
+    say(f"reading {len({i.probe.split(':', 1)[1] for i in missing})} more app(s)")
+    res2 = _stream(device, missing, deadline, device_timeout=device_timeout)
+    snapshot.meta.round_trips += 1
+    _record(snapshot, missing, res2)
+    _problems(snapshot, res2)
+
+
+def read_device_sequential(device, *, serial: str = "", adb_server: str = "", transport: str = "",
+                           deadline_s: float = 90.0, progress: Progress | None = None) -> Snapshot:
+    """The reader before the one-round-trip one: phase 1 in one sequential script, then the per-app
+    probes in a second round trip. Kept for phones whose shell cannot run the parallel script, and as the
+    benchmark's baseline. Never raises for device trouble, like :func:`read_device`."""
+    say = progress or (lambda _msg: None)
+    t0 = time.monotonic()
+    deadline = t0 + deadline_s
+    snapshot = _new_snapshot(serial, adb_server, transport)
+    _read_sequential(device, snapshot, deadline, say)
+    _finish(snapshot, t0)
+    return snapshot
+
+
+def _new_snapshot(serial: str, adb_server: str, transport: str) -> Snapshot:
+    return Snapshot(SnapshotMeta(
         serial=serial, adb_server=adb_server, transport=transport, droidcheck_version=__version__,
         captured_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
     ))
+
+
+def _read_sequential(device, snapshot: Snapshot, deadline: float, say: Progress) -> None:
     say("reading settings, radio and apps")
     items = items_for(phase_probes(1), [])
     device_timeout = True
@@ -243,9 +384,10 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     elif lost_phone:
         snapshot.meta.problems.append("the per-app checks did not run: the phone was lost")
 
+
+def _finish(snapshot: Snapshot, t0: float) -> None:
     bad = [o for o in snapshot.outputs.values() if o.status != OutputStatus.OK]
     snapshot.meta.complete = not bad and not snapshot.meta.problems
     for o in bad:
         snapshot.meta.problems.append(f"{o.probe}: {o.status} ({o.error})")
     snapshot.meta.duration_s = round(time.monotonic() - t0, 3)
-    return snapshot

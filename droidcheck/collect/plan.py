@@ -9,8 +9,10 @@ Two kinds of text are never kept, whatever the source (phone, bug report, saved 
 and tickers never leave the phone), and settings that name the owner or identify the phone
 (``PRIVATE_SETTINGS``). ``drop_private`` applies both on the host when an output is stored.
 
-Phase 1 probes run in one ``adb shell`` round trip. Phase 2 probes are per package (the default SMS app
-and the Amazon Shopping apps, which phase 1 discovers) and run in a second round trip.
+Phase 1 probes read the whole phone; phase 2 probes are per package (the default SMS app and the Amazon
+Shopping apps, which phase 1 discovers). Both run in one ``adb shell`` round trip
+(:mod:`droidcheck.collect.parallel`: the phone chooses the packages from the phase-1 outputs as they
+finish); the sequential reader runs them in two.
 
 A probe also says where a bug report holds the same text (``Probe.bugreport``): the bug-report importer
 (``droidcheck.offline``) and the simulator's bug report (``droidcheck.sim.bugreport``) follow from it, so a
@@ -119,7 +121,7 @@ class Probe:
 
 
 PROBES: tuple[Probe, ...] = (
-    # Phase 1: the whole phone, one round trip.
+    # Phase 1: the whole phone.
     Probe("date", "date +%s", "device clock (seconds since the epoch), for clock drift", 3),
     Probe("uptime", "cat /proc/uptime", "time since the last restart", 3),
     Probe("getprop", "getprop", "Android version, patch level, maker, model, SIM state, time zone, the SIM's "
@@ -152,7 +154,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("packages_third_party", "pm list packages -3", "apps the user installed", 8),
     Probe("sms_permissions", f"dumpsys package permission {' '.join(SMS_PERMISSIONS)}",
           "apps that hold permission to receive or read SMS", 10),
-    # Phase 2: per package (default SMS app, Amazon Shopping), one more round trip.
+    # Phase 2: per package (default SMS app, Amazon Shopping), chosen from the phase-1 outputs.
     Probe("package", "dumpsys package {package}",
           "app version, last update, notification permission, enabled/stopped state", 10, 2, True),
     Probe("notification", f"dumpsys notification p {{package}} | grep -E '{NOTIFICATION_LINES}'",

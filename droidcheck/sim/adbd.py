@@ -44,7 +44,7 @@ from droidcheck.errors import DroidcheckError
 from droidcheck.sim import commands
 from droidcheck.sim.commands import Output
 from droidcheck.sim.profile import Profile
-from droidcheck.sim.shell import Shell
+from droidcheck.sim.shell import Shell, SimFs
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,13 @@ class SimPhone:
         self.shell_log: list[str] = []
         self.disconnect_fired = False
         self.stalled = False
+        #: The phone's scratch files (``/data/local/tmp``): what scripts create there and leave behind.
+        self.fs = SimFs()
+        #: ("start" | "end", command line) for every device command, in the order it happened: shows which
+        #: commands ran side by side (a command started before another one ended).
+        self.command_events: list[tuple[str, str]] = []
+        self.running = 0  # device commands running right now
+        self.max_running = 0  # the most that ever ran at once
         self.opens = 0  # services opened (for tests and benchmarks)
         self.handshakes = 0  # CNXN messages received
         #: Set (thread-safely) when a server's CNXN arrives: by then the server has registered the
@@ -193,6 +200,17 @@ class SimPhone:
             self.stalled = True
             await _forever()
         line = " ".join(argv)
+        self.command_events.append(("start", line))
+        self.running += 1
+        self.max_running = max(self.max_running, self.running)
+        try:
+            return await self._answer(argv, line)
+        finally:
+            self.running -= 1
+            self.command_events.append(("end", line))
+
+    async def _answer(self, argv: list[str], line: str) -> Output:
+        faults = self.profile.faults
         if any(line.startswith(h) for h in faults.hang_on):
             await _forever()  # only a toybox `timeout` around it (or the client going away) ends it
         cost = self.profile.command_cost(argv)
@@ -424,7 +442,7 @@ class DeviceConnection:
             rc = 0
         else:
             missing = frozenset(self.phone.profile.faults.missing_commands)
-            rc = await Shell(run, emit, flush, missing=missing).run(command)
+            rc = await Shell(run, emit, flush, missing=missing, fs=self.phone.fs).run(command)
         await flush()
         if v2:
             await stream.write(struct.pack("<BIB", SHELL_EXIT, 1, rc & 0xFF))

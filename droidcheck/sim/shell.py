@@ -1,12 +1,22 @@
 """A small POSIX-sh interpreter for the simulated phone: enough of mksh for what droidcheck (and adb) send.
 
-What it runs: statements separated by newlines, ``;``, ``&&`` and ``||``; pipelines; POSIX quoting (single
-quotes literal, double quotes expanding ``$?``/``$NAME``, backslash escapes); the redirections ``2>&1``,
-``>&2``, ``N>/dev/null``; ``NAME=value`` assignments. Built in, because their semantics are the shell's
-rather than the phone's state: ``echo``, ``true``, ``false``, ``:``, ``exit``, ``sleep``, toybox
-``timeout`` (exit 124 when it had to stop the command) and the filters droidcheck pipes into (``grep``
-with ``-E -F -e -v -i -c -q -w -x -n``, ``head``, ``tail``, ``wc -l``, ``cat`` without files). Every other
-simple command is a *device command*: its argv goes to the runner the caller gives (in the simulator,
+What it runs: statements separated by newlines, ``;``, ``&&`` and ``||``; pipelines; ``if … then … elif … else
+… fi``; background jobs (``cmd &``, ``$!``, ``wait [PID…]``: each job runs concurrently with the shell, in a
+copy of its variables, as a subshell does); POSIX quoting (single quotes literal, double quotes expanding
+``$?``/``$NAME``/``$(…)``, backslash escapes); command substitution ``$(…)`` (trailing newlines removed; no
+field splitting, so use it in assignments or quotes); the redirections ``2>&1``, ``>&2``, ``N>/dev/null``, ``>
+FILE``, ``>> FILE``, ``< FILE``; ``NAME=value`` assignments; ``trap 'ACTION' EXIT HUP INT TERM PIPE`` (the
+EXIT action runs when the script ends or exits; when the session is killed (the connection dropped: SIGHUP to
+the process group) the HUP action runs if one is set, and when it writes to a closed connection the PIPE
+action — an untrapped signal kills the shell without running its EXIT action, as in mksh). The shell's own
+output is flushed before it starts a job or waits for one. Built in, because their semantics are the shell's
+rather than the phone's state: ``echo``, ``true``, ``false``, ``:``, ``exit``, ``sleep``, ``[``/``test`` (``-n
+-z -e -f -d = != !``), toybox ``timeout`` (exit 124 when it had to stop the command), ``mktemp [-d]
+TEMPLATE``, ``rm [-rf]``, ``cat``/``grep``/``head``/``tail``/``wc`` on stdin or on files of the shell's file
+system, and the filters droidcheck pipes into (``grep`` with ``-E -F -e -v -i -c -q -w -x -n -o``, ``head``,
+``tail``, ``wc -l``). Files live in a small in-memory file system (:class:`SimFs`, one per phone) where
+``/data/local/tmp`` exists, so tests can check that a script leaves nothing behind. Every other simple command
+is a *device command*: its argv goes to the runner the caller gives (in the simulator,
 :func:`droidcheck.sim.commands.run_command` plus fault injection).
 
 Why an interpreter and not ``sh``: the phone is simulated, so the commands are not programs on this host,
@@ -14,12 +24,15 @@ and faults (a hung ``dumpsys``, a dropped connection after the fifth command) mu
 statements, with everything printed so far already on the wire. So output is handed to ``emit`` as each
 statement finishes, and ``flush`` is awaited before each device command starts.
 
+``{ LIST; }`` groups run in the shell (in a pipe: in a subshell, their output the next stage's input).
+
 The whole script is parsed before anything runs, as ``sh -c`` does: a syntax error runs nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -51,14 +64,22 @@ Flush = Callable[[], Awaitable[None]]
 
 @dataclass
 class Word:
-    """A shell word: literal pieces and variables, expanded only when the statement runs (``$?`` changes)."""
+    """A shell word: literal pieces, variables and command substitutions, expanded only when the statement
+    runs (``$?`` changes)."""
 
-    parts: list[tuple[str, str]] = field(default_factory=list)  # ("lit", text) | ("var", name)
+    parts: list[tuple[str, object]] = field(default_factory=list)  # ("lit", text) | ("var", name) | ("cmd", ast)
     quoted: bool = False  # any part quoted: an empty expansion still yields an (empty) argument
 
+    def literal(self) -> str | None:
+        """The word's text if it is one unquoted literal (a reserved word such as ``if`` is one)."""
+        if not self.quoted and len(self.parts) == 1 and self.parts[0][0] == "lit":
+            return str(self.parts[0][1])
+        return None
+
     def expand(self, env: dict[str, str]) -> str | None:
-        text = "".join(t if kind == "lit" else env.get(t, "") for kind, t in self.parts)
-        if not text and not self.quoted and all(kind == "var" for kind, _ in self.parts):
+        """Expansion without command substitutions (those need the shell: see ``Shell._expand``)."""
+        text = "".join(str(t) if kind == "lit" else env.get(str(t), "") for kind, t in self.parts)
+        if not text and not self.quoted and all(kind != "lit" for kind, _ in self.parts):
             return None  # unquoted empty expansion: no argument at all
         return text
 
@@ -66,7 +87,7 @@ class Word:
 @dataclass
 class Redirect:
     fd: int
-    op: str  # ">", ">>", ">&", "<"
+    op: str  # ">", ">>", ">&", "<", "<&", "&>"
     target: Word
 
 
@@ -77,8 +98,25 @@ class Simple:
 
 
 @dataclass
+class If:
+    """``if C; then L; [elif C; then L;]… [else L;] fi`` → (condition, body) pairs and the else part."""
+
+    branches: list[tuple[list[AndOr], list[AndOr]]] = field(default_factory=list)
+    otherwise: list[AndOr] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    """``{ LIST; }``: a list run as one command (its output goes where the group's goes)."""
+
+    body: list[AndOr] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+@dataclass
 class Pipeline:
-    commands: list[Simple]
+    commands: list[Simple | If | Group]
     negate: bool = False
 
 
@@ -86,8 +124,10 @@ class Pipeline:
 class AndOr:
     first: Pipeline
     rest: list[tuple[str, Pipeline]] = field(default_factory=list)  # ("&&" | "||", pipeline)
+    background: bool = False  # ended by "&": runs as a job beside the shell
 
 
+_RESERVED = {"if", "then", "elif", "else", "fi", "{", "}"}
 _OPERATORS = ("&&", "||", ";;", ";", "|", "&", "\n")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SPECIAL_VARS = set("?$#!@*-0123456789")
@@ -233,7 +273,12 @@ class _Lexer:
             word.parts.append(("var", s[self.i + 2: end]))
             self.i = end + 1
         elif nxt == "(":
-            raise ShellSyntaxError("command substitution is not supported by the simulator")
+            if s[self.i + 2: self.i + 3] == "(":
+                raise ShellSyntaxError("arithmetic expansion is not supported by the simulator")
+            end = self._closing_paren(self.i + 2)
+            push_lit()
+            word.parts.append(("cmd", parse(s[self.i + 2: end])))
+            self.i = end + 1
         elif (m := _NAME.match(s, self.i + 1)) is not None:
             push_lit()
             word.parts.append(("var", m.group()))
@@ -243,66 +288,183 @@ class _Lexer:
             self.i += 1
 
 
+    def _closing_paren(self, start: int) -> int:
+        """Index of the ``)`` that ends a ``$(`` whose body starts at ``start`` (quotes and nested
+        parentheses skipped)."""
+        s = self.s
+        depth, i = 1, start
+        while i < len(s):
+            c = s[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == "'":
+                end = s.find("'", i + 1)
+                if end < 0:
+                    break
+                i = end + 1
+                continue
+            if c == '"':
+                i += 1
+                while i < len(s) and s[i] != '"':
+                    if s[i] == "\\":
+                        i += 1
+                    elif s.startswith("$(", i):
+                        i = self._closing_paren(i + 2)
+                    i += 1
+                i += 1
+                continue
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+                if depth == 0:
+                    return i
+            i += 1
+        raise ShellSyntaxError("syntax error: missing ')'")
+
+
 def parse(script: str) -> list[AndOr]:
     """Parse a script into and-or lists. Raises :class:`ShellSyntaxError`."""
-    toks = _Lexer(script).tokens()
-    pos = 0
-    lists: list[AndOr] = []
+    return _Parser(_Lexer(script).tokens()).program()
 
-    def skip_newlines() -> None:
-        nonlocal pos
-        while pos < len(toks) and toks[pos] == "\n":
-            pos += 1
 
-    def simple() -> Simple:
-        nonlocal pos
+class _Parser:
+    """Recursive descent over the tokens: lists, and-or lists, pipelines, simple commands and ``if``."""
+
+    def __init__(self, toks: list[Word | str | Redirect]) -> None:
+        self.toks = toks
+        self.pos = 0
+
+    def _peek(self) -> Word | str | Redirect | None:
+        return self.toks[self.pos] if self.pos < len(self.toks) else None
+
+    def _reserved(self) -> str | None:
+        tok = self._peek()
+        if isinstance(tok, Word):
+            word = tok.literal()
+            if word in _RESERVED:
+                return word
+        return None
+
+    def _skip_newlines(self) -> None:
+        while self._peek() == "\n":
+            self.pos += 1
+
+    def program(self) -> list[AndOr]:
+        lists = self.compound_list(stop=set())
+        if self.pos < len(self.toks):
+            raise ShellSyntaxError(f"syntax error: {self._reserved() or self._peek()!r} unexpected")
+        return lists
+
+    def compound_list(self, stop: set[str]) -> list[AndOr]:
+        """And-or lists up to one of the reserved words in ``stop`` (not consumed) or the end."""
+        lists: list[AndOr] = []
+        while True:
+            while self._peek() in ("\n", ";"):
+                self.pos += 1
+            if self.pos >= len(self.toks) or self._reserved() in stop:
+                return lists
+            node = AndOr(self.pipeline())
+            while self._peek() in ("&&", "||"):
+                op = self._peek()
+                assert isinstance(op, str)
+                self.pos += 1
+                self._skip_newlines()
+                node.rest.append((op, self.pipeline()))
+            lists.append(node)
+            sep = self._peek()
+            if sep is None:
+                return lists
+            if sep not in ("\n", ";", "&"):
+                if self._reserved() in stop:
+                    return lists
+                raise ShellSyntaxError(f"syntax error: {str(sep).strip() or 'newline'!r} unexpected")
+            node.background = sep == "&"
+            self.pos += 1
+
+    def pipeline(self) -> Pipeline:
+        negate = False
+        first = self._peek()
+        if isinstance(first, Word) and first.literal() == "!":
+            negate = True
+            self.pos += 1
+        cmds = [self.command()]
+        while self._peek() == "|":
+            self.pos += 1
+            self._skip_newlines()
+            cmds.append(self.command())
+        return Pipeline(cmds, negate)
+
+    def command(self) -> Simple | If | Group:
+        word = self._reserved()
+        if word == "if":
+            return self.if_clause()
+        if word == "{":
+            self.pos += 1
+            group = Group(self.compound_list({"}"}))
+            if not group.body:
+                raise ShellSyntaxError("syntax error: empty '{ }'")
+            self._expect("}")
+            while isinstance(self._peek(), Redirect):
+                tok = self._peek()
+                assert isinstance(tok, Redirect)
+                group.redirects.append(tok)
+                self.pos += 1
+            return group
+        if word is not None:
+            raise ShellSyntaxError(f"syntax error: {word!r} unexpected")
+        return self.simple()
+
+    def _expect(self, word: str) -> None:
+        if self._reserved() != word:
+            got = self._peek()
+            raise ShellSyntaxError(f"syntax error: {word!r} expected, got "
+                                   f"{'end of input' if got is None else repr(got)}")
+        self.pos += 1
+
+    def if_clause(self) -> If:
+        node = If()
+        self.pos += 1  # "if"
+        while True:
+            cond = self.compound_list({"then"})
+            self._expect("then")
+            body = self.compound_list({"elif", "else", "fi"})
+            if not cond or not body:
+                raise ShellSyntaxError("syntax error: empty 'if' condition or body")
+            node.branches.append((cond, body))
+            word = self._reserved()
+            self.pos += 1
+            if word == "elif":
+                continue
+            if word == "else":
+                node.otherwise = self.compound_list({"fi"})
+                self._expect("fi")
+            elif word != "fi":
+                raise ShellSyntaxError("syntax error: 'fi' expected")
+            break
+        while isinstance(self._peek(), Redirect):
+            tok = self._peek()
+            assert isinstance(tok, Redirect)
+            node.redirects.append(tok)
+            self.pos += 1
+        return node
+
+    def simple(self) -> Simple:
         cmd = Simple()
-        while pos < len(toks) and isinstance(toks[pos], Word | Redirect):
-            tok = toks[pos]
+        while isinstance(self._peek(), Word | Redirect):
+            tok = self._peek()
             if isinstance(tok, Word):
                 cmd.words.append(tok)
             else:
                 assert isinstance(tok, Redirect)
                 cmd.redirects.append(tok)
-            pos += 1
+            self.pos += 1
         if not cmd.words and not cmd.redirects:
-            got = toks[pos] if pos < len(toks) else "end of input"
-            raise ShellSyntaxError(f"syntax error: {str(got).strip() or 'newline'!r} unexpected")
+            got = self._peek()
+            text = str(got if got is not None else "end of input").strip() or "newline"
+            raise ShellSyntaxError(f"syntax error: {text!r} unexpected")
         return cmd
-
-    def pipeline() -> Pipeline:
-        nonlocal pos
-        negate = False
-        first = toks[pos] if pos < len(toks) else None
-        if isinstance(first, Word) and first.parts == [("lit", "!")] and not first.quoted:
-            negate = True
-            pos += 1
-        cmds = [simple()]
-        while pos < len(toks) and toks[pos] == "|":
-            pos += 1
-            skip_newlines()
-            cmds.append(simple())
-        return Pipeline(cmds, negate)
-
-    while True:
-        while pos < len(toks) and toks[pos] in ("\n", ";"):
-            pos += 1
-        if pos >= len(toks):
-            break
-        node = AndOr(pipeline())
-        while pos < len(toks) and toks[pos] in ("&&", "||"):
-            op = toks[pos]
-            assert isinstance(op, str)
-            pos += 1
-            skip_newlines()
-            node.rest.append((op, pipeline()))
-        lists.append(node)
-        if pos < len(toks):
-            sep = toks[pos]
-            if sep not in ("\n", ";", "&"):
-                raise ShellSyntaxError(f"syntax error: {sep!r} unexpected")
-            pos += 1  # "&" (background) runs in the foreground here: the simulator has no job control
-    return lists
 
 
 # ------------------------------------------------------------------------------------------- builtins
@@ -481,6 +643,89 @@ class _Exit(Exception):
         self.rc = rc
 
 
+class SimFs:
+    """The phone's writable files as far as a shell script can see them: ``/data/local/tmp`` (the shell
+    user's scratch directory) and whatever scripts create under it. Paths are absolute and normalised."""
+
+    ROOTS = frozenset({"/data/local/tmp", "/tmp"})
+
+    def __init__(self) -> None:
+        self.dirs: set[str] = set(self.ROOTS)
+        self.files: dict[str, bytearray] = {}
+        self._counter = 0
+
+    @staticmethod
+    def norm(path: str) -> str:
+        parts: list[str] = []
+        for piece in path.split("/"):
+            if piece in ("", "."):
+                continue
+            if piece == "..":
+                if parts:
+                    parts.pop()
+            else:
+                parts.append(piece)
+        return "/" + "/".join(parts)
+
+    def parent_ok(self, path: str) -> bool:
+        return (self.norm(path).rsplit("/", 1)[0] or "/") in self.dirs
+
+    def owns(self, path: str) -> bool:
+        """Whether ``path`` is in this file system (else it is the phone's: ``/proc/uptime``)."""
+        p = self.norm(path)
+        return any(p == r or p.startswith(r + "/") for r in self.ROOTS)
+
+    def mkdtemp(self, template: str) -> str | None:
+        stem = template.rstrip("X")
+        count = len(template) - len(stem)
+        if count < 3:
+            return None
+        while True:
+            self._counter += 1
+            suffix = f"{self._counter:0{count}x}"[-count:]
+            path = self.norm(stem + suffix)
+            if path not in self.dirs and path not in self.files:
+                break
+        if not self.parent_ok(path):
+            return None
+        self.dirs.add(path)
+        return path
+
+    def open_write(self, path: str, append: bool) -> str | None:
+        """Create or truncate (``>``) or open for append (``>>``); an error text if it cannot."""
+        p = self.norm(path)
+        if p in self.dirs:
+            return f"can't create {path}: Is a directory"
+        if not self.parent_ok(p):
+            return f"can't create {path}: No such file or directory"
+        if not append or p not in self.files:
+            self.files[p] = bytearray()
+        return None
+
+    def write(self, path: str, data: bytes) -> None:
+        p = self.norm(path)
+        if p in self.files:  # a file removed meanwhile (rm -rf of its directory) takes nothing more
+            self.files[p] += data
+
+    def read(self, path: str) -> bytes | None:
+        data = self.files.get(self.norm(path))
+        return bytes(data) if data is not None else None
+
+    def remove(self, path: str) -> None:
+        p = self.norm(path)
+        if p in self.ROOTS:
+            return
+        self.files = {k: v for k, v in self.files.items() if k != p and not k.startswith(p + "/")}
+        self.dirs = {d for d in self.dirs if d != p and not d.startswith(p + "/")}
+
+    def leftovers(self) -> list[str]:
+        """Everything scripts created and did not remove."""
+        return sorted((self.dirs - self.ROOTS) | set(self.files))
+
+
+_SIGNALS = ("EXIT", "HUP", "INT", "QUIT", "PIPE", "TERM")
+
+
 # ------------------------------------------------------------------------------------------ execution
 
 class Shell:
@@ -489,23 +734,35 @@ class Shell:
     ``runner`` runs device commands; ``emit`` receives output as statements finish; ``flush`` is awaited
     before each device command so that everything printed so far is on the wire before it starts (a
     dropped connection mid-batch then leaves the earlier sections delivered, as on a real phone).
+    ``fs`` is the phone's file system (a fresh one if not given).
     """
 
     def __init__(self, runner: CommandRunner, emit: Emit, flush: Flush | None = None,
-                 env: dict[str, str] | None = None, missing: frozenset[str] = frozenset()) -> None:
+                 env: dict[str, str] | None = None, missing: frozenset[str] = frozenset(),
+                 fs: SimFs | None = None) -> None:
         self.runner = runner
         self.missing = missing  # built-in tools this phone's build lacks (an OEM without toybox timeout)
         self.emit = emit
         self.flush = flush
+        self.fs = fs if fs is not None else SimFs()
         self.env: dict[str, str] = {"?": "0", "$": "4242", "0": SHELL, "#": "0",
                                     "PATH": "/product/bin:/apex/com.android.runtime/bin:/system/bin",
                                     "HOME": "/", "SHELL": SHELL}
         if env:
             self.env.update(env)
+        self.traps: dict[str, list[AndOr]] = {}
+        self.jobs: dict[int, asyncio.Task[int]] = {}
+        self._next_pid = 5000
 
     @property
     def status(self) -> int:
         return int(self.env["?"])
+
+    def _subshell(self) -> Shell:
+        """A copy for a background job: same phone, own variables (a forked subshell)."""
+        sub = Shell(self.runner, self.emit, self.flush, dict(self.env), self.missing, self.fs)
+        sub._next_pid = self._next_pid * 10
+        return sub
 
     async def run(self, script: str) -> int:
         """Run the script; returns its exit status (that of the last statement, or ``exit N``)."""
@@ -515,11 +772,90 @@ class Shell:
             await self.emit(2, f"{SHELL}: {exc}\n".encode())
             return 1 if "syntax" in str(exc) else 2
         try:
-            for node in program:
-                await self._and_or(node)
-        except _Exit as stop:
-            self.env["?"] = str(stop.rc)
+            try:
+                await self._list(program)
+            except _Exit as stop:
+                self.env["?"] = str(stop.rc)
+            await self._trap("EXIT")
+        except (asyncio.CancelledError, ConnectionError) as exc:
+            # The session was killed (the connection dropped: SIGHUP to the whole process group), or the
+            # shell wrote to a closed connection (SIGPIPE).
+            sig = "PIPE" if isinstance(exc, ConnectionError) else "HUP"
+            self._kill_jobs()
+            if sig in self.traps:
+                with contextlib.suppress(_Exit, ConnectionError):
+                    await self._trap(sig)
+                with contextlib.suppress(ConnectionError):
+                    await self._trap("EXIT")
+            raise
         return self.status
+
+    def _kill_jobs(self) -> None:
+        for task in self.jobs.values():
+            task.cancel()
+
+    async def _trap(self, name: str) -> None:
+        action = self.traps.pop(name, None)
+        if name == "EXIT":
+            self.traps.clear()
+        if action:
+            status = self.env["?"]
+            try:
+                await self._list(action)
+            except _Exit as stop:
+                self.env["?"] = str(stop.rc)
+                if name != "EXIT":
+                    raise
+            else:
+                self.env["?"] = status  # the shell exits with its own status, not the trap action's
+
+    async def _list(self, program: list[AndOr]) -> int:
+        for node in program:
+            if node.background:
+                await self._background(node)
+            else:
+                await self._and_or(node)
+        return self.status
+
+    async def _background(self, node: AndOr) -> None:
+        if self.flush is not None:
+            # What the shell printed before is on the wire before the job exists (echo wrote it already).
+            await self.flush()
+        sub = self._subshell()
+        self._next_pid += 1
+        pid = self._next_pid
+        fg = AndOr(node.first, node.rest)
+
+        async def job() -> int:
+            try:
+                await sub._and_or(fg)
+            except _Exit as stop:
+                return stop.rc
+            except asyncio.CancelledError:
+                sub._kill_jobs()
+                raise
+            return sub.status
+
+        self.jobs[pid] = asyncio.create_task(job())
+        self.env["!"] = str(pid)
+        self.env["?"] = "0"
+
+    async def _wait(self, argv: list[str]) -> Output:
+        if self.flush is not None:
+            await self.flush()  # the shell's own output so far is written before it blocks
+        if len(argv) == 1:
+            for task in list(self.jobs.values()):
+                await asyncio.wait({task})
+            self.jobs.clear()
+            return Output()
+        rc = 0
+        for arg in argv[1:]:
+            task = self.jobs.pop(int(arg), None) if arg.isdigit() else None
+            if task is None:
+                return Output(stderr=f"{SHELL}: wait: {arg}: unknown job\n", rc=127)
+            await asyncio.wait({task})
+            rc = 143 if task.cancelled() else task.result()
+        return Output(rc=rc)
 
     async def _and_or(self, node: AndOr) -> None:
         rc = await self._pipeline(node.first)
@@ -532,7 +868,18 @@ class Shell:
         rc = 0
         last = len(pipe.commands) - 1
         for n, cmd in enumerate(pipe.commands):
-            out, err, rc = await self._simple(cmd, data)
+            if isinstance(cmd, If):
+                out, err, rc = await self._if(cmd, capture=n < last or bool(cmd.redirects))
+            elif isinstance(cmd, Group):
+                if cmd.redirects:
+                    return await self._unsupported("'{ }' with redirections")
+                if n < last:
+                    out, rc = await self._captured(cmd.body)
+                    err = ""
+                else:
+                    out, err, rc = "", "", await self._list(cmd.body)
+            else:
+                out, err, rc = await self._simple(cmd, data)
             if err:
                 await self.emit(2, err.encode())
             if n == last:
@@ -545,27 +892,94 @@ class Shell:
         self.env["?"] = str(rc)
         return rc
 
+    async def _unsupported(self, what: str) -> int:
+        await self.emit(2, f"{SHELL}: the simulator does not run {what}\n".encode())
+        self.env["?"] = "2"
+        return 2
+
+    async def _captured(self, program: list[AndOr]) -> tuple[str, int]:
+        """Run a list as a pipeline stage (a subshell) → (its stdout, its status)."""
+        out: list[bytes] = []
+
+        async def capture(fd: int, data: bytes) -> None:
+            if fd == 1:
+                out.append(data)
+            else:
+                await self.emit(fd, data)
+
+        sub = self._subshell()
+        sub.emit = capture
+        try:
+            rc = await sub._list(program)
+        except _Exit as stop:
+            rc = stop.rc
+        return b"".join(out).decode("utf-8", "replace"), rc
+
+    async def _if(self, node: If, capture: bool) -> tuple[str, str, int]:
+        if capture:  # not used by droidcheck's scripts
+            return "", f"{SHELL}: the simulator runs 'if' only as a statement of its own\n", 2
+        for cond, body in node.branches:
+            if await self._list(cond) == 0:
+                return "", "", await self._list(body)
+        if node.otherwise:
+            return "", "", await self._list(node.otherwise)
+        return "", "", 0
+
+    async def _expand(self, word: Word) -> str | None:
+        if all(kind != "cmd" for kind, _ in word.parts):
+            return word.expand(self.env)
+        pieces: list[str] = []
+        for kind, value in word.parts:
+            if kind == "lit":
+                pieces.append(str(value))
+            elif kind == "var":
+                pieces.append(self.env.get(str(value), ""))
+            else:
+                pieces.append(await self._substitute(value))  # type: ignore[arg-type]
+        text = "".join(pieces)
+        if not text and not word.quoted and all(kind != "lit" for kind, _ in word.parts):
+            return None
+        return text
+
+    async def _substitute(self, program: list[AndOr]) -> str:
+        """``$(…)``: run in a subshell, its stdout is the value (trailing newlines removed); the
+        substitution's status becomes ``$?`` (an assignment ``d=$(false)`` has status 1)."""
+        out: list[bytes] = []
+
+        async def capture(fd: int, data: bytes) -> None:
+            if fd == 1:
+                out.append(data)
+            else:
+                await self.emit(fd, data)
+
+        sub = self._subshell()
+        sub.emit = capture
+        try:
+            await sub._list(program)
+        except _Exit as stop:
+            sub.env["?"] = str(stop.rc)
+        self.env["?"] = sub.env["?"]
+        self._last_subst_rc = int(sub.env["?"])
+        return b"".join(out).decode("utf-8", "replace").rstrip("\n")
+
     async def _simple(self, cmd: Simple, stdin: str | None) -> tuple[str, str, int]:
         """Run one simple command → (what reaches its stdout, what reaches its stderr, exit status)."""
         argv: list[str] = []
         assignments: dict[str, str] = {}
+        self._last_subst_rc = None  # type: int | None
         for word in cmd.words:
-            text = word.expand(self.env)
+            text = await self._expand(word)
             if text is None:
                 continue
             if not argv and (m := re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", text, re.S)) is not None:
                 assignments[m.group(1)] = m.group(2)
                 continue
             argv.append(text)
-        if not argv:
-            self.env.update(assignments)
-            result = Output()
-        else:
-            result = await self._exec(argv, stdin or "")
-        # Where fd 1 and fd 2 of this command end up: "out" (pipe or stream stdout), "err", or "null".
+        # Where fd 1 and fd 2 of this command end up: "out" (pipe or stream stdout), "err", "null" or a
+        # file ("file:PATH"); files are created (or truncated) before the command starts, as the shell does.
         where = {1: "out", 2: "err"}
         for r in cmd.redirects:
-            target = r.target.expand(self.env) or ""
+            target = await self._expand(r.target) or ""
             if r.op in (">&", "<&"):
                 if target == "-":
                     where[r.fd] = "null"
@@ -573,18 +987,36 @@ class Shell:
                     where[r.fd] = where[int(target)]
                 else:
                     return "", f"{SHELL}: {target}: bad file descriptor\n", 1
-            elif r.op == "&>":
-                sink = "null" if target == "/dev/null" else "file"
-                where[1] = where[2] = sink
-            elif r.op in (">", ">>"):
-                where[r.fd] = "null" if target == "/dev/null" else "file"
+            elif r.op in ("&>", ">", ">>"):
+                if target == "/dev/null":
+                    sink = "null"
+                else:
+                    problem = self.fs.open_write(target, append=r.op == ">>")
+                    if problem is not None:
+                        return "", f"{SHELL}: {problem}\n", 1
+                    sink = f"file:{self.fs.norm(target)}"
+                if r.op == "&>":
+                    where[1] = where[2] = sink
+                else:
+                    where[r.fd] = sink
             elif r.op == "<" and target != "/dev/null":
-                return "", f"{SHELL}: can't open {target}: No such file or directory\n", 1
-            if "file" in where.values():
-                return "", f"{SHELL}: can't create {target}: Read-only file system\n", 1
+                data = self.fs.read(target)
+                if data is None:
+                    return "", f"{SHELL}: can't open {target}: No such file or directory\n", 1
+                stdin = data.decode("utf-8", "replace")
+        if not argv:
+            self.env.update(assignments)
+            rc = self._last_subst_rc if self._last_subst_rc is not None else 0
+            result = Output(rc=rc)
+        else:
+            result = await self._exec(argv, stdin or "")
         sinks = {"out": [], "err": [], "null": []}  # type: dict[str, list[str]]
-        sinks[where.get(1, "out")].append(result.stdout)
-        sinks[where.get(2, "err")].append(result.stderr)
+        for fd, text in ((1, result.stdout), (2, result.stderr)):
+            dest = where.get(fd, "out" if fd == 1 else "err")
+            if dest.startswith("file:"):
+                self.fs.write(dest[5:], text.encode())
+            else:
+                sinks[dest].append(text)
         return "".join(sinks["out"]), "".join(sinks["err"]), result.rc
 
     async def _exec(self, argv: list[str], stdin: str) -> Output:
@@ -607,6 +1039,19 @@ class Shell:
             return Output()
         if name == "timeout":
             return await self._timeout(argv, stdin)
+        if name == "wait":
+            return await self._wait(argv)
+        if name == "trap":
+            return self._set_trap(argv)
+        if name in ("[", "test"):
+            return self._test(argv)
+        if name == "mktemp":
+            return self._mktemp(argv)
+        if name == "rm":
+            return self._rm(argv)
+        files = [a for a in argv[1:] if a.startswith("/") and self.fs.owns(a)]
+        if files and name in (*_FILTERS, "cat"):
+            return self._on_files(argv, files)
         if name in _FILTERS and not self._has_files(argv):
             return _FILTERS[name](argv, stdin)
         if name == "cat" and len(argv) == 1:
@@ -614,6 +1059,91 @@ class Shell:
         if self.flush is not None:
             await self.flush()
         return await self.runner(argv)
+
+    def _on_files(self, argv: list[str], files: list[str]) -> Output:
+        """``cat``/``grep``/``head``/``tail``/``wc`` reading files of the shell's file system (one file,
+        or several for ``cat`` and ``grep -q``)."""
+        texts = []
+        for path in files:
+            data = self.fs.read(path)
+            if data is None:
+                what = "Is a directory" if self.fs.norm(path) in self.fs.dirs else "No such file or directory"
+                return Output(stderr=f"{argv[0]}: {path}: {what}\n", rc=1 if argv[0] != "grep" else 2)
+            texts.append(data.decode("utf-8", "replace"))
+        rest = [a for a in argv if a not in files]
+        if argv[0] == "cat":
+            return Output(stdout="".join(texts))
+        if len(files) > 1 and not (argv[0] == "grep" and any(a.startswith("-") and "q" in a for a in rest)):
+            return Output(stderr=f"{SHELL}: the simulator reads one file with {argv[0]}\n", rc=2)
+        return _FILTERS[argv[0]](rest, "".join(texts))
+
+    def _set_trap(self, argv: list[str]) -> Output:
+        if len(argv) < 3:
+            return Output(stderr="trap: the simulator needs 'trap ACTION SIGNAL…'\n", rc=1)
+        action = argv[1]
+        for sig in argv[2:]:
+            name = sig.upper().removeprefix("SIG")
+            name = {"0": "EXIT", "1": "HUP", "2": "INT", "3": "QUIT", "13": "PIPE", "15": "TERM"}.get(name, name)
+            if name not in _SIGNALS:
+                return Output(stderr=f"trap: bad signal {sig}\n", rc=1)
+            if action == "-":
+                self.traps.pop(name, None)
+                continue
+            try:
+                self.traps[name] = parse(action)
+            except ShellSyntaxError as exc:
+                return Output(stderr=f"trap: {exc}\n", rc=1)
+        return Output()
+
+    def _test(self, argv: list[str]) -> Output:
+        args = argv[1:]
+        if argv[0] == "[":
+            if not args or args[-1] != "]":
+                return Output(stderr="[: missing ]\n", rc=2)
+            args = args[:-1]
+        negate = bool(args) and args[0] == "!" and len(args) > 1
+        if negate:
+            args = args[1:]
+        fs = self.fs
+        if len(args) == 0:
+            ok = False
+        elif len(args) == 1:
+            ok = args[0] != ""
+        elif len(args) == 2 and args[0] in ("-n", "-z", "-e", "-f", "-d"):
+            op, val = args
+            p = fs.norm(val)
+            ok = {"-n": val != "", "-z": val == "", "-e": p in fs.files or p in fs.dirs,
+                  "-f": p in fs.files, "-d": p in fs.dirs}[op]
+        elif len(args) == 3 and args[1] in ("=", "!="):
+            ok = (args[0] == args[2]) == (args[1] == "=")
+        else:
+            return Output(stderr=f"test: the simulator does not know {' '.join(args)!r}\n", rc=2)
+        return Output(rc=0 if ok != negate else 1)
+
+    def _mktemp(self, argv: list[str]) -> Output:
+        args = argv[1:]
+        if args[:1] != ["-d"] or len(args) != 2 or not args[1].startswith("/"):
+            return Output(stderr="mktemp: the simulator makes directories: mktemp -d /PATH/NAME.XXXXXX\n", rc=1)
+        path = self.fs.mkdtemp(args[1])
+        if path is None:
+            return Output(stderr=f"mktemp: Failed to create directory {args[1]}: No such file or directory\n",
+                          rc=1)
+        return Output(stdout=path + "\n")
+
+    def _rm(self, argv: list[str]) -> Output:
+        args = argv[1:]
+        opts = "".join(a[1:] for a in args if a.startswith("-") and len(a) > 1)
+        paths = [a for a in args if not (a.startswith("-") and len(a) > 1)]
+        err = []
+        for path in paths:
+            p = self.fs.norm(path)
+            if p in self.fs.dirs and "r" not in opts:
+                err.append(f"rm: {path}: is a directory\n")
+            elif p in self.fs.dirs or p in self.fs.files:
+                self.fs.remove(p)
+            elif "f" not in opts:
+                err.append(f"rm: {path}: No such file or directory\n")
+        return Output(stderr="".join(err), rc=1 if err else 0)
 
     @staticmethod
     def _has_files(argv: list[str]) -> bool:
@@ -652,6 +1182,7 @@ class Shell:
             return Output(rc=TIMEOUT_EXIT)
 
 
-async def run_script(script: str, runner: CommandRunner, emit: Emit, flush: Flush | None = None) -> int:
+async def run_script(script: str, runner: CommandRunner, emit: Emit, flush: Flush | None = None,
+                     fs: SimFs | None = None) -> int:
     """Run ``script`` as ``sh -c`` would; see :class:`Shell`."""
-    return await Shell(runner, emit, flush).run(script)
+    return await Shell(runner, emit, flush, fs=fs).run(script)
