@@ -307,7 +307,7 @@ def _record_apps(device, snapshot: Snapshot, res: _StreamResult, app_probes: lis
     from droidcheck.collect.packages import packages_to_inspect
 
     lost_phone = any(o.status == OutputStatus.LOST for o in snapshot.outputs.values())
-    inputs_lost = any(snapshot.get(p) is None or snapshot.get(p).status == OutputStatus.LOST
+    inputs_lost = any(snapshot.get(p) is None  # not read whole (lost, cut, timed out…)
                       for p in ("role_sms", "settings_secure", "packages_system", "packages_third_party"))
     if lost_phone and inputs_lost:
         snapshot.meta.problems.append("the per-app checks did not run: the phone was lost")

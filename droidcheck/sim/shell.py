@@ -752,6 +752,7 @@ class Shell:
             self.env.update(env)
         self.traps: dict[str, list[AndOr]] = {}
         self.jobs: dict[int, asyncio.Task[int]] = {}
+        self._last_subst_rc: int | None = None  # status of the last $(...) in the command being expanded
         self._next_pid = 5000
 
     @property
@@ -850,11 +851,11 @@ class Shell:
             return Output()
         rc = 0
         for arg in argv[1:]:
-            task = self.jobs.pop(int(arg), None) if arg.isdigit() else None
-            if task is None:
+            job = self.jobs.pop(int(arg), None) if arg.isdigit() else None
+            if job is None:
                 return Output(stderr=f"{SHELL}: wait: {arg}: unknown job\n", rc=127)
-            await asyncio.wait({task})
-            rc = 143 if task.cancelled() else task.result()
+            await asyncio.wait({job})
+            rc = 143 if job.cancelled() else job.result()
         return Output(rc=rc)
 
     async def _and_or(self, node: AndOr) -> None:
@@ -966,7 +967,7 @@ class Shell:
         """Run one simple command → (what reaches its stdout, what reaches its stderr, exit status)."""
         argv: list[str] = []
         assignments: dict[str, str] = {}
-        self._last_subst_rc = None  # type: int | None
+        self._last_subst_rc = None
         for word in cmd.words:
             text = await self._expand(word)
             if text is None:
