@@ -112,7 +112,8 @@ def test_the_device_list_of_adb_tracking_is_read_whole():
 def test_an_unauthorized_phone_says_what_to_do_and_is_not_read(served, sim_phone):
     serial = sim_phone("pixel8-a14-healthy", faults={"unauthorized": True})
     key = phone_key(serial)
-    _wait_for(lambda: [p for p in _phones(served) if p["key"] == key])
+    # adb may show the phone as connecting or authorizing first: wait for the state it settles in
+    _wait_for(lambda: [p for p in _phones(served) if p["key"] == key and p["state"] == "unauthorized"])
     status, _h, body = served.get("/")
     assert status == 200
     card = body.decode().split(f'id="{key}"', 1)[1].split("</section>", 1)[0]
