@@ -91,9 +91,10 @@ def plug_in_to_verdict(browser, repeat: int, latency_ms: int) -> None:
     print()
 
 
-def lab_run(browser, phones: int, servers: int, latency_ms: int) -> None:
-    print(f"## Lab page during a fleet run ({phones} phones over {servers} adb servers, {latency_ms} ms)")
-    started, (sim, pipe), _devices = _start_lab(phones, servers, latency_ms)
+def lab_run(browser, phones: int, servers: int, latency_ms: int, costs: bool) -> None:
+    print(f"## Lab page during a fleet run ({phones} phones over {servers} adb servers, {latency_ms} ms, "
+          f"phone costs {'on' if costs else 'off'})")
+    started, (sim, pipe), _devices = _start_lab(phones, servers, latency_ms, costs)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             addresses = [s.address for s in started]
@@ -140,6 +141,7 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--chromium", default="/usr/bin/chromium")
+    ap.add_argument("--phone-costs", action="store_true", help="each command takes as long as on a real phone")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -147,7 +149,7 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path=args.chromium, args=FLAGS)
         try:
             plug_in_to_verdict(browser, args.repeat, args.latency_ms)
-            lab_run(browser, args.phones, args.servers, args.latency_ms)
+            lab_run(browser, args.phones, args.servers, args.latency_ms, args.phone_costs)
         finally:
             browser.close()
 
