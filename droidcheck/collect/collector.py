@@ -261,19 +261,8 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     say("reading settings, radio and apps")
     items = items_for(phase_probes(1), [])
     app_probes = phase_probes(2)
-    device_timeout = True
-    sent_wall, sent_mono = time.time(), time.monotonic()
-    res = _stream_parallel(device, items, app_probes, deadline)
-    snapshot.meta.round_trips += 1
-    _record(snapshot, items, res)
-    if _lacks_timeout(snapshot):
-        # A build without toybox `timeout`: read again without it; the host still limits the read.
-        device_timeout = False
-        snapshot.outputs.clear()
-        sent_wall, sent_mono = time.time(), time.monotonic()
-        res = _stream_parallel(device, items, app_probes, deadline, device_timeout=False)
-        snapshot.meta.round_trips += 1
-        _record(snapshot, items, res)
+    res, device_timeout, sent_wall, sent_mono = _round_trip(
+        snapshot, items, lambda limit: _stream_parallel(device, items, app_probes, deadline, device_timeout=limit))
     refused = _script_refused(res)
     if refused is not None:
         # The shell ran `date` and stopped (no `mktemp`, no writable /data/local/tmp…): read the old way.
@@ -343,6 +332,23 @@ def read_device_sequential(device, *, serial: str = "", adb_server: str = "", tr
     return snapshot
 
 
+def _round_trip(snapshot: Snapshot, items: list[BatchItem], send: Callable[[bool], _StreamResult]
+                ) -> tuple[_StreamResult, bool, float, float]:
+    """Send the first script (``send(device_timeout)``) and record it; on a build without toybox ``timeout``
+    send it again without it (the host still limits the read). Returns the reply, whether the phone
+    enforces limits itself, and the host's wall and monotonic clocks when the reply was asked for."""
+    device_timeout = True
+    while True:
+        sent_wall, sent_mono = time.time(), time.monotonic()
+        res = send(device_timeout)
+        snapshot.meta.round_trips += 1
+        _record(snapshot, items, res)
+        if not device_timeout or not _lacks_timeout(snapshot):
+            return res, device_timeout, sent_wall, sent_mono
+        device_timeout = False
+        snapshot.outputs.clear()
+
+
 def _new_snapshot(serial: str, adb_server: str, transport: str) -> Snapshot:
     return Snapshot(SnapshotMeta(
         serial=serial, adb_server=adb_server, transport=transport, droidcheck_version=__version__,
@@ -353,19 +359,8 @@ def _new_snapshot(serial: str, adb_server: str, transport: str) -> Snapshot:
 def _read_sequential(device, snapshot: Snapshot, deadline: float, say: Progress) -> None:
     say("reading settings, radio and apps")
     items = items_for(phase_probes(1), [])
-    device_timeout = True
-    sent_wall, sent_mono = time.time(), time.monotonic()
-    res = _stream(device, items, deadline)
-    snapshot.meta.round_trips += 1
-    _record(snapshot, items, res)
-    if _lacks_timeout(snapshot):
-        # A build without toybox `timeout`: read again without it; the host still limits each command.
-        device_timeout = False
-        snapshot.outputs.clear()
-        sent_wall, sent_mono = time.time(), time.monotonic()
-        res = _stream(device, items, deadline, device_timeout=False)
-        snapshot.meta.round_trips += 1
-        _record(snapshot, items, res)
+    res, device_timeout, sent_wall, sent_mono = _round_trip(
+        snapshot, items, lambda limit: _stream(device, items, deadline, device_timeout=limit))
     _clock_offset(snapshot, res, sent_wall, sent_mono)
     _fill_meta(snapshot)
     _problems(snapshot, res)
