@@ -945,23 +945,10 @@ class Shell:
     async def _substitute(self, program: list[AndOr]) -> str:
         """``$(…)``: run in a subshell, its stdout is the value (trailing newlines removed); the
         substitution's status becomes ``$?`` (an assignment ``d=$(false)`` has status 1)."""
-        out: list[bytes] = []
-
-        async def capture(fd: int, data: bytes) -> None:
-            if fd == 1:
-                out.append(data)
-            else:
-                await self.emit(fd, data)
-
-        sub = self._subshell()
-        sub.emit = capture
-        try:
-            await sub._list(program)
-        except _Exit as stop:
-            sub.env["?"] = str(stop.rc)
-        self.env["?"] = sub.env["?"]
-        self._last_subst_rc = int(sub.env["?"])
-        return b"".join(out).decode("utf-8", "replace").rstrip("\n")
+        text, rc = await self._captured(program)
+        self.env["?"] = str(rc)
+        self._last_subst_rc = rc
+        return text.rstrip("\n")
 
     async def _simple(self, cmd: Simple, stdin: str | None) -> tuple[str, str, int]:
         """Run one simple command → (what reaches its stdout, what reaches its stderr, exit status)."""
