@@ -83,8 +83,6 @@ class DeviceTracker:
                 problem = "the ADB server closed the connection"
             except OSError as exc:
                 problem = f"the ADB server at {self.address} does not answer ({exc.strerror or exc})"
-            except ValueError as exc:
-                problem = f"the ADB server at {self.address} answered oddly: {exc}"
             if self._stop.is_set():
                 return
             if self._was_up:  # it had worked: a new outage, reported afresh, retried soon
@@ -97,27 +95,14 @@ class DeviceTracker:
             delay = min(delay * 2, 10.0)
 
     def _follow(self) -> None:
-        with socket.create_connection((self.address.host, self.address.port), timeout=5) as sock:
-            self._sock = sock
-            request = b"host:track-devices-l"
-            sock.sendall(b"%04x" % len(request) + request)
-            status = _read_exact(sock, 4)
-            if status != b"OKAY":
-                raise ValueError(f"refused device tracking ({status!r})")
-            sock.settimeout(None)  # the server writes only when something changes
+        from droidcheck.adb.wire import WireClient
+
+        with WireClient(self.address.host, self.address.port, socket_timeout=5).make_connection() as conn:
+            self._sock = conn.conn
+            conn.send_command("host:track-devices-l")
+            conn.check_okay()
+            conn.conn.settimeout(None)  # the server writes only when something changes
             self._was_up = True
             self.on_server(None)
             while not self._stop.is_set():
-                length = int(_read_exact(sock, 4), 16)
-                body = _read_exact(sock, length).decode("utf-8", errors="replace")
-                self.on_change(parse_device_list(body))
-
-
-def _read_exact(sock: socket.socket, n: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("connection closed")
-        buf += chunk
-    return bytes(buf)
+                self.on_change(parse_device_list(conn.read_string_block()))
