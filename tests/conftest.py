@@ -167,3 +167,20 @@ def sim_phone(adb_server: AdbServerHandle, sim_host: SimHost) -> Iterator[SimPho
         yield factory
     finally:
         factory.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_default_adb_server_left_behind() -> Iterator[None]:
+    """Commands under test that find no server on the default port start one there, as they do for a
+    user (tests of that stop theirs). Any started during the session and still running is stopped at the
+    end, so a test run never leaves an adb server behind on the machine."""
+    import os
+    import signal
+
+    from droidcheck.adb.connection import DEFAULT_PORT
+
+    before = set(adb_processes_on(DEFAULT_PORT))
+    yield
+    for pid in set(adb_processes_on(DEFAULT_PORT)) - before:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
