@@ -13,7 +13,8 @@ figures. It measures:
   the fastest any read can be (one round trip, everything else in parallel);
 * the reader before issue 16 (``read_device_sequential``, kept as the fallback): phase 1 in one script,
   one command after the other, then phase 2 for the packages phase 1 named in a second script;
-* the one-round-trip read with 4, 6 (the default), 8 and 16 commands at once on the phone;
+* the one-round-trip read with 4, 6, 8, 12 and 16 commands at once on the phone (the default lets the
+  phone decide: 1.5 commands a core);
 * the naive baseline: one ``adb shell`` per command;
 * whole processes: ``droidcheck check`` against ``adb shell getprop``, on the instant and on the costed
   phone, plus ``droidcheck --help`` and ``droidcheck check --from SNAPSHOT``;
@@ -207,8 +208,8 @@ def main() -> None:
                                 args.repeat)
             seq_trips = seq[-1].meta.round_trips
             sweep = {}
-            for jobs in (4, 6, 8, 16):
-                with mock.patch.object(parallel, "DEFAULT_JOBS", jobs):
+            for jobs in (4, 6, 8, 12, 16):
+                with mock.patch.object(parallel, "HOST_JOBS", jobs):
                     sweep[jobs] = median_time(lambda: read_device(device, serial=costed_serial), args.repeat)
             naive_runs = [(len(singles), sum(t for _, t in single_commands(device, packages)))
                           for _ in range(max(1, args.repeat // 2))]
@@ -251,9 +252,10 @@ def main() -> None:
           f"{sum(t for _, t in singles) * ms:.0f} ms one after another (each with its own round trip)")
     print(f"  read vs sequential reader: {seq_s / read_s:.2f}x faster; goal: read <= 1.5x the limit "
           f"(now {read_s / slowest_s:.1f}x)")
-    print("  commands at once on the phone: " + ", ".join(
-        f"{jobs}{'*' if jobs == parallel.DEFAULT_JOBS else ''}: {secs * ms:.0f} ms ({secs / slowest_s:.1f}x)"
-        for jobs, secs in sweep.items()) + "  (* the default)")
+    cpus = find_profile(PROFILE).cpus
+    print(f"  commands at once on the phone (the default: 1.5 a core, {parallel.MIN_JOBS}-{parallel.MAX_JOBS}; "
+          f"{cpus} cores here): " + ", ".join(
+              f"{jobs}: {secs * ms:.0f} ms ({secs / slowest_s:.1f}x)" for jobs, secs in sweep.items()))
     print(f"whole process, wall (CPU){'':17}{'droidcheck check':>22}{'adb shell getprop':>22}")
     for name, ((dc_s, dc_cpu), (adb_s, adb_cpu)) in whole.items():
         print(f"  {name + ' phone':40}{dc_s * ms:>10.0f} ms ({dc_cpu * ms:4.0f})"

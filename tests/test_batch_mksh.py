@@ -29,10 +29,12 @@ from droidcheck.sim.shell import run_script
 from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
 
 MKSH = shutil.which("mksh")
+if MKSH is None and os.environ.get("DROIDCHECK_REQUIRE_MKSH") == "1":  # CI installs it: never skip there
+    raise RuntimeError("DROIDCHECK_REQUIRE_MKSH=1 but mksh is not installed (apt-get install mksh)")
 pytestmark = pytest.mark.skipif(MKSH is None, reason="mksh is not installed (apt-get install mksh)")
 
 #: Phone commands the plan runs (``timeout`` and ``grep`` come from the host).
-PHONE_COMMANDS = ("getprop", "settings", "cmd", "dumpsys", "pm", "am", "date", "cat")
+PHONE_COMMANDS = ("getprop", "settings", "cmd", "dumpsys", "pm", "am", "date", "cat", "nproc")
 
 STUB = """#!{python}
 import os, sys
@@ -199,8 +201,13 @@ def test_parallel_script_reads_the_same_under_mksh(profile, stub_bin: Path, tmp_
     snap = Snapshot(SnapshotMeta(source="simulator"))
     for probe, section in real.sections.items():
         snap.add(CommandOutput(probe, "", section.stdout, section.exit_code))
-    chosen = sorted({p.split(":", 1)[1] for p in real.sections if p.startswith("package:")})
+    # Every probe of an app runs only for the apps the phone chose, but Amazon Shopping's `dumpsys package`
+    # and `dumpsys notification`, which start before the phone knows whether it is installed.
+    chosen = sorted({p.split(":", 1)[1] for p in real.sections if p.startswith("appops:")})
     assert chosen == sorted(packages_to_inspect(snap)) and chosen
+    assert {"package:com.amazon.mShop.android.shopping", "notification:com.amazon.mShop.android.shopping"} <= set(
+        real.sections)
+    assert ("dumpsys_role" in real.sections) == (profile.sdk < 31)  # only where `cmd role` cannot answer
     assert list(tmp_path.iterdir()) == [] and fs.leftovers() == []
 
 
@@ -273,4 +280,56 @@ def test_parallel_script_killed_mid_read_leaves_nothing_under_mksh(stub_bin: Pat
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+    assert list(base.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("dash") is None, reason="dash is not installed")
+def test_parallel_script_under_a_shell_without_co_processes_says_so_and_cleans_up(stub_bin: Path,
+                                                                                  tmp_path: Path) -> None:
+    """A phone whose ``sh`` is not mksh (a POSIX shell without ``|&``): the script reads the clock, says why
+    it stops in its setup frame (the host then reads the phone the sequential way) and leaves nothing."""
+    from droidcheck.collect.parallel import SETUP
+
+    framing = Framing()
+    script, probes, families = _parallel_script(framing, str(tmp_path))
+    env = {**os.environ, "DC_PROFILE": "pixel8-a14-healthy", "PATH": f"{stub_bin}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("KSH_VERSION", None)
+    reply = subprocess.run([shutil.which("dash"), "-c", script], capture_output=True, env=env, timeout=60)
+    parser = _split(reply.stdout, framing, probes, families)
+    assert parser.problems == []
+    assert set(parser.sections) == {"date", SETUP}
+    assert "not mksh" in parser.sections[SETUP].stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parallel_script_chooses_amazon_from_the_app_lists_when_its_dump_fails_under_mksh(stub_bin: Path,
+                                                                                          tmp_path: Path) -> None:
+    """Amazon Shopping's `dumpsys package` starts before the phone knows it is installed and tells it; when
+    that dump fails (here: cut by its limit), the phone falls back to the `pm list packages` lines, as the
+    host judges, so the app's other probes still run in the one round trip."""
+    amazon = "com.amazon.mShop.android.shopping"
+    hang_bin = tmp_path / "bin"
+    hang_bin.mkdir()
+    real_dumpsys = stub_bin / "dumpsys"
+    (hang_bin / "dumpsys").write_text(
+        f'#!/bin/sh\nif [ "$1 $2" = "package {amazon}" ]; then exec sleep 60; fi\nexec {real_dumpsys} "$@"\n',
+        encoding="utf-8")
+    (hang_bin / "dumpsys").chmod(0o755)
+    base = tmp_path / "phone-tmp"
+    base.mkdir()
+    from droidcheck.collect import plan
+    from droidcheck.collect.parallel import SETUP, build_parallel_script, per_app_prefixes
+
+    app_probes = [plan.Probe(p.id, p.command, p.purpose, 0.5 if p.id == "package" else p.timeout_s, p.phase,
+                             p.per_package) for p in phase_probes(2)]
+    items = items_for(phase_probes(1), [])
+    framing = Framing()
+    script = build_parallel_script(items, app_probes, framing, tmp_base=str(base))
+    env = {**os.environ, "DC_PROFILE": "pixel8-a14-healthy",
+           "PATH": f"{hang_bin}{os.pathsep}{stub_bin}{os.pathsep}{os.environ['PATH']}"}
+    reply = subprocess.run([MKSH, "-c", script], capture_output=True, env=env, timeout=60).stdout
+    parser = _split(reply, framing, [*(i.probe for i in items), SETUP], per_app_prefixes(app_probes))
+    assert parser.problems == []
+    assert parser.sections[f"package:{amazon}"].exit_code == 124
+    assert {f"appops:{amazon}", f"standby:{amazon}"} <= set(parser.sections)
     assert list(base.iterdir()) == []

@@ -433,3 +433,33 @@ def test_interpreter_a_missing_directory_and_an_untrapped_hangup_leave_things_as
 
     assert asyncio.run(killed("trap 'exit 1' HUP")) == []
     assert len(asyncio.run(killed(":"))) == 2  # without a HUP trap the EXIT trap does not run (as in mksh)
+
+
+def test_interpreter_a_co_process_carries_job_notices_in_the_order_they_finish() -> None:
+    """mksh's ``cat |&``, ``exec N>&p``/``N<&p``, ``>&N`` from background jobs and ``read … <&N``: what
+    the one-round-trip script uses to learn which job is done (under real mksh in test_batch_mksh)."""
+    async def runner(argv: list[str]) -> Output:
+        await asyncio.sleep(float(argv[1]))
+        return Output(rc=int(argv[2]))
+
+    script = ("cat |&\nexec 4>&p; exec 3<&p\n"
+              '{ j 0.2 5; r=$?; echo "1 $r slow" >&4; exit $r; } & p1=$!\n'
+              '{ j 0.05 0; echo "2 $? quick one" >&4; } & p2=$!\n'
+              'echo "3 - -" >&4\n'
+              'read -r n r id <&3; echo "$n/$r/$id"\nread -r n r id <&3; echo "$n/$r/$id"\n'
+              'read -r n r id <&3; echo "$n/$r/$id"\nwait $p1; echo "wait=$?"\n'
+              'if [ 12 -ge 9 ] && [ 3 -lt 4 ] && ! [ 2 -gt 2 ]; then echo numbers; fi\n'
+              'exec 3<&- 4>&-\nwait')
+    out, rc, _ = _run_fs(script, runner=runner)
+    assert out.splitlines() == ["3/-/-", "2/0/quick one", "1/5/slow", "wait=5", "numbers"] and rc == 0
+
+
+def test_interpreter_refuses_what_it_does_not_model_in_co_processes() -> None:
+    out, err, _ = sh("dumpsys battery |&\necho after")
+    assert "co-process other than 'cat |&'" in err and out == "after\n"
+    out, err, _ = sh("exec 4>&p")  # no co-process
+    assert "bad file descriptor" in err
+    out, err, _ = sh('echo x >&7; [ a -gt 1 ]; echo "rc=$?"')
+    assert "7: bad file descriptor" in err and "bad number" in err and out == "rc=2\n"
+    out, _, _ = sh('echo "$KSH_VERSION"')
+    assert "MIRBSD KSH" in out  # scripts test it before using ksh syntax

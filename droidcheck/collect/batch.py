@@ -131,6 +131,19 @@ class Framing:
             raise ValueError(f"an exit status is $? or a shell variable, not {status!r}")
         return f'echo "{MARK} {self._split_nonce(chr(34))} END {prefix}${var} {status}"'
 
+    def begin_any(self, var: str) -> str:
+        """The statement that opens the frame named by the shell variable ``var`` as a whole. The script must
+        have set ``var`` itself (a fixed probe id, or ``PREFIX:`` and a name checked against the probe-id
+        grammar): the parser accepts only the ids and families it is given."""
+        self._check_var("any:", var)
+        return f'echo "{MARK} {self._split_nonce(chr(34))} BEGIN ${var}"'
+
+    def end_any(self, var: str, status: str) -> str:
+        self._check_var("any:", var)
+        if not re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]{0,30}", status):
+            raise ValueError(f"an exit status is a shell variable, not {status!r}")
+        return f'echo "{MARK} {self._split_nonce(chr(34))} END ${var} {status}"'
+
     def wrap(self, probe: str, command: str) -> list[str]:
         return [self.begin(probe), command, self.end(probe)]
 

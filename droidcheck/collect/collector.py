@@ -57,19 +57,23 @@ class _StreamResult:
     cut_probe: str | None = None  # the probe the host gave up waiting for
     problem: str | None = None  # why the stream ended early, if it did
     framing_problems: list[str] = field(default_factory=list)  # ill-formed frames, over-long output
-    #: The reply of the parallel script (a frame arrives whole when its command is done): for each job, the
-    #: frames printed before it started (``ParallelScript.printed_before``); None for a sequential batch.
-    printed_before: dict[str, list[str]] | None = None
+    #: The reply of the parallel script (a frame arrives whole when its command is done): for each job, how
+    #: many job frames at least were printed before it started (``ParallelScript.frames_before``); None for
+    #: a sequential batch.
+    frames_before: dict[str, int] | None = None
 
     def begin_of(self, probe: str) -> float:
         """When ``probe``'s command started, or a moment before (its BEGIN marker's arrival in a sequential
-        batch; in the parallel reply, the arrival of the last frame the script printed before starting it)."""
-        if self.printed_before is None:
+        batch; in the parallel reply, the arrival of the last of the frames printed before it started, and
+        never before ``date``'s, which is printed before any job starts)."""
+        if self.frames_before is None:
             return self.begin_at.get(probe, self.started)
-        before = self.printed_before.get(probe)
-        if before is None:
-            before = self.printed_before.get(probe.split(":", 1)[0] + ":", [])
-        return max((self.end_at[q] for q in before if q in self.end_at), default=self.started)
+        count = self.frames_before.get(probe)
+        if count is None:
+            count = self.frames_before.get(probe.split(":", 1)[0] + ":", 0)
+        floor = self.end_at.get("date", self.started)
+        arrivals = sorted(t for p, t in self.end_at.items() if p != "date")
+        return max(floor, arrivals[count - 1]) if 0 < count <= len(arrivals) else floor
 
 
 def items_for(probes: list[Probe], packages: list[str]) -> list[BatchItem]:
@@ -105,13 +109,13 @@ def _stream_parallel(device, items: list[BatchItem], app_probes: list[Probe], de
     (each is printed whole), so the host gives up only when the phone has printed nothing for longer
     than the longest probe may run."""
     framing = Framing()
-    jobs = jobs if jobs is not None else parallel.DEFAULT_JOBS  # read at call time: the benchmark varies it
+    jobs = jobs if jobs is not None else parallel.HOST_JOBS  # read at call time: the benchmark varies it
     script = parallel_script(items, app_probes, framing, jobs=jobs, device_timeout=device_timeout)
     parser = framing.parser([*(i.probe for i in items), SETUP], families=per_app_prefixes(app_probes))
     longest = max([i.timeout_s for i in items] + [p.timeout_s for p in app_probes])
     limits = {"date": items[0].timeout_s + HOST_GRACE_S if items[0].probe == "date" else longest}
     res = _read_reply(device, script.text, parser, limits, deadline, idle_limit=longest + HOST_GRACE_S)
-    res.printed_before = script.printed_before
+    res.frames_before = script.frames_before
     return res
 
 
@@ -197,7 +201,7 @@ def _record(snapshot: Snapshot, items: list[BatchItem], res: _StreamResult) -> N
             out.stdout, out.exit_code = sec.stdout, sec.exit_code
             # A filtered command (``cmd | grep …``) reports grep's status, not toybox timeout's 124: that it
             # ran up to its limit is all that tells it was cut short.
-            filtered = " | " in item.command and res.printed_before is None  # the parallel script reports 124
+            filtered = " | " in item.command and res.frames_before is None  # the parallel script reports 124
             if (sec.exit_code == TIMEOUT_EXIT or filtered) and out.duration_s >= item.timeout_s * 0.9:
                 out.status, out.error = OutputStatus.TIMEOUT, f"stopped by its {item.timeout_s:g} s time limit"
         else:
@@ -274,9 +278,25 @@ def read_device(device, *, serial: str = "", adb_server: str = "", transport: st
     _clock_offset(snapshot, res, sent_wall, sent_mono)
     _fill_meta(snapshot)
     _problems(snapshot, res)
-    _record_apps(device, snapshot, res, app_probes, deadline, device_timeout, say)
+    also = _role_fallback(snapshot, res, items)
+    _record_apps(device, snapshot, res, app_probes, deadline, device_timeout, say, also)
     _finish(snapshot, t0)
     return snapshot
+
+
+def _role_fallback(snapshot: Snapshot, res: _StreamResult, items: list[BatchItem]) -> list[BatchItem]:
+    """``dumpsys role`` runs on the phone only when ``cmd role`` did not answer. When the host agrees that
+    the role answered, the unread probe is not needed and leaves the snapshot; when the host does not, it
+    is read with the apps the phone did not choose (returned)."""
+    from droidcheck.parsers.role import parse_role_holders
+
+    if parallel.ROLE_FALLBACK in res.sections or res.problem is not None:
+        return []
+    role = snapshot.get("role_sms")
+    if role is not None and parse_role_holders(role.stdout, role.exit_code) is not None:
+        snapshot.outputs.pop(parallel.ROLE_FALLBACK, None)
+        return []
+    return [i for i in items if i.probe == parallel.ROLE_FALLBACK]
 
 
 def _script_refused(res: _StreamResult) -> str | None:
@@ -289,7 +309,7 @@ def _script_refused(res: _StreamResult) -> str | None:
 
 
 def _record_apps(device, snapshot: Snapshot, res: _StreamResult, app_probes: list[Probe], deadline: float,
-                 device_timeout: bool, say: Progress) -> None:
+                 device_timeout: bool, say: Progress, also: list[BatchItem]) -> None:
     """Keep the per-app outputs of the apps the host chooses (``packages_to_inspect`` on the outputs just
     read: the host is the judge, the phone's choice only saved a round trip), read those the phone did
     not run in a second round trip, and drop outputs of apps the host did not choose."""
@@ -305,13 +325,14 @@ def _record_apps(device, snapshot: Snapshot, res: _StreamResult, app_probes: lis
     wanted = items_for(app_probes, packages)
     on_phone = [i for i in wanted if i.probe in res.sections]
     _record(snapshot, on_phone, res)
-    missing = [i for i in wanted if i.probe not in res.sections]
+    missing = [i for i in wanted if i.probe not in res.sections] + also
     if not missing:
         return
     if lost_phone:
         _record(snapshot, missing, res)  # recorded as lost, with the reason
         return
-    say(f"reading {len({i.probe.split(':', 1)[1] for i in missing})} more app(s)")
+    apps = len({i.probe.split(':', 1)[1] for i in missing if ":" in i.probe})
+    say(f"reading {apps} more app(s)" if apps else "reading the default SMS app's role")
     res2 = _stream(device, missing, deadline, device_timeout=device_timeout)
     snapshot.meta.round_trips += 1
     _record(snapshot, missing, res2)

@@ -178,6 +178,7 @@ class Profile:
     accessibility_services: list[str] = field(default_factory=list)
     data_total_bytes: int = 128 * 1024**3
     data_free_bytes: int = 40 * 1024**3
+    cpus: int = 8  # what `nproc` prints (the Pixel 8's Tensor G3 has 9 cores)
     raw: dict[str, str] = field(default_factory=dict)  # command -> verbatim stdout
     faults: Faults = field(default_factory=Faults)
     #: What droidcheck should conclude about this phone; the end-to-end tests hold it to this.

@@ -125,10 +125,11 @@ class AndOr:
     first: Pipeline
     rest: list[tuple[str, Pipeline]] = field(default_factory=list)  # ("&&" | "||", pipeline)
     background: bool = False  # ended by "&": runs as a job beside the shell
+    coprocess: bool = False  # ended by "|&": mksh's co-process
 
 
 _RESERVED = {"if", "then", "elif", "else", "fi", "{", "}"}
-_OPERATORS = ("&&", "||", ";;", ";", "|", "&", "\n")
+_OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SPECIAL_VARS = set("?$#!@*-0123456789")
 
@@ -155,7 +156,7 @@ class _Lexer:
                     self.i += 1
             elif c in ";&|\n":
                 two = s[self.i: self.i + 2]
-                if two in ("&&", "||", ";;"):
+                if two in ("&&", "||", ";;", "|&"):
                     out.append(two)
                     self.i += 2
                 elif two == "&>":
@@ -376,11 +377,12 @@ class _Parser:
             sep = self._peek()
             if sep is None:
                 return lists
-            if sep not in ("\n", ";", "&"):
+            if sep not in ("\n", ";", "&", "|&"):
                 if self._reserved() in stop:
                     return lists
                 raise ShellSyntaxError(f"syntax error: {str(sep).strip() or 'newline'!r} unexpected")
             node.background = sep == "&"
+            node.coprocess = sep == "|&"
             self.pos += 1
 
     def pipeline(self) -> Pipeline:
@@ -723,7 +725,33 @@ class SimFs:
         return sorted((self.dirs - self.ROOTS) | set(self.files))
 
 
+_NUMERIC_TESTS: dict[str, Callable[[int, int], bool]] = {
+    "-eq": lambda a, b: a == b, "-ne": lambda a, b: a != b, "-lt": lambda a, b: a < b,
+    "-le": lambda a, b: a <= b, "-gt": lambda a, b: a > b, "-ge": lambda a, b: a >= b}
 _SIGNALS = ("EXIT", "HUP", "INT", "QUIT", "PIPE", "TERM")
+#: What ``$KSH_VERSION`` says in Android's mksh (scripts test it before using ksh features).
+KSH_VERSION = "@(#)MIRBSD KSH R59 2020/10/31 Android"
+
+
+class _CoPipe:
+    """mksh's ``cat |&``: what the shell and its jobs write into the co-process (``exec 4>&p``, then
+    ``>&4``) comes out where the shell reads it (``exec 3<&p``, then ``read … <&3``), line by line, in the
+    order written (writes of one line are atomic on a pipe)."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.ready = asyncio.Event()
+
+    def write(self, text: str) -> None:
+        self.buffer += text
+        self.ready.set()
+
+    async def readline(self) -> str:
+        while "\n" not in self.buffer:
+            self.ready.clear()
+            await self.ready.wait()
+        line, self.buffer = self.buffer.split("\n", 1)
+        return line
 
 
 # ------------------------------------------------------------------------------------------ execution
@@ -750,8 +778,11 @@ class Shell:
                                     "HOME": "/", "SHELL": SHELL}
         if env:
             self.env.update(env)
+        self.env.setdefault("KSH_VERSION", KSH_VERSION)
         self.traps: dict[str, list[AndOr]] = {}
         self.jobs: dict[int, asyncio.Task[int]] = {}
+        self.coproc: _CoPipe | None = None  # the co-process started by ``cat |&``
+        self.fds: dict[int, tuple[str, _CoPipe]] = {}  # fds 3+ the shell holds: ("r" | "w", pipe)
         self._last_subst_rc: int | None = None  # status of the last $(...) in the command being expanded
         self._next_pid = 5000
 
@@ -763,6 +794,7 @@ class Shell:
         """A copy for a background job: same phone, own variables (a forked subshell)."""
         sub = Shell(self.runner, self.emit, self.flush, dict(self.env), self.missing, self.fs)
         sub._next_pid = self._next_pid * 10
+        sub.coproc, sub.fds = self.coproc, dict(self.fds)
         return sub
 
     async def run(self, script: str) -> int:
@@ -812,7 +844,9 @@ class Shell:
 
     async def _list(self, program: list[AndOr]) -> int:
         for node in program:
-            if node.background:
+            if node.coprocess:
+                await self._coprocess(node)
+            elif node.background:
                 await self._background(node)
             else:
                 await self._and_or(node)
@@ -839,6 +873,15 @@ class Shell:
 
         self.jobs[pid] = asyncio.create_task(job())
         self.env["!"] = str(pid)
+        self.env["?"] = "0"
+
+    async def _coprocess(self, node: AndOr) -> None:
+        cmd = node.first.commands[0] if not node.rest and len(node.first.commands) == 1 else None
+        words = [w.literal() for w in cmd.words] if isinstance(cmd, Simple) and not cmd.redirects else []
+        if words != ["cat"]:
+            await self._unsupported("a co-process other than 'cat |&'")
+            return
+        self.coproc = _CoPipe()
         self.env["?"] = "0"
 
     async def _wait(self, argv: list[str]) -> Output:
@@ -966,9 +1009,20 @@ class Shell:
         # Where fd 1 and fd 2 of this command end up: "out" (pipe or stream stdout), "err", "null" or a
         # file ("file:PATH"); files are created (or truncated) before the command starts, as the shell does.
         where = {1: "out", 2: "err"}
+        pipe_in: _CoPipe | None = None
+        if argv == ["exec"]:
+            return "", *self._exec_fds([(r, await self._expand(r.target) or "") for r in cmd.redirects])
         for r in cmd.redirects:
             target = await self._expand(r.target) or ""
-            if r.op in (">&", "<&"):
+            if r.op in (">&", "<&") and target.isdigit() and int(target) in self.fds:
+                mode, pipe = self.fds[int(target)]
+                if mode != ("w" if r.op == ">&" else "r"):
+                    return "", f"{SHELL}: {target}: bad file descriptor\n", 1
+                if r.op == ">&":
+                    where[r.fd] = f"pipe:{target}"
+                else:
+                    pipe_in = pipe
+            elif r.op in (">&", "<&"):
                 if target == "-":
                     where[r.fd] = "null"
                 elif target.isdigit() and int(target) in where:
@@ -996,6 +1050,8 @@ class Shell:
             self.env.update(assignments)
             rc = self._last_subst_rc if self._last_subst_rc is not None else 0
             result = Output(rc=rc)
+        elif argv[0] == "read":
+            result = await self._read(argv, pipe_in, stdin)
         else:
             result = await self._exec(argv, stdin or "")
         sinks = {"out": [], "err": [], "null": []}  # type: dict[str, list[str]]
@@ -1003,9 +1059,43 @@ class Shell:
             dest = where.get(fd, "out" if fd == 1 else "err")
             if dest.startswith("file:"):
                 self.fs.write(dest[5:], text.encode())
+            elif dest.startswith("pipe:"):
+                self.fds[int(dest[5:])][1].write(text)
             else:
                 sinks[dest].append(text)
         return "".join(sinks["out"]), "".join(sinks["err"]), result.rc
+
+    def _exec_fds(self, redirects: list[tuple[Redirect, str]]) -> tuple[str, int]:
+        """``exec`` with redirections only: ``N>&p``/``N<&p`` take the co-process's input/output as fd N,
+        ``N>&-``/``N<&-`` close fd N."""
+        for r, target in redirects:
+            if r.fd < 3 or r.op not in (">&", "<&"):
+                return f"{SHELL}: the simulator's exec only moves fds 3 and up\n", 2
+            if target == "-":
+                self.fds.pop(r.fd, None)
+            elif target == "p" and self.coproc is not None:
+                self.fds[r.fd] = ("w" if r.op == ">&" else "r", self.coproc)
+            else:
+                return f"{SHELL}: exec: {target}: bad file descriptor\n", 1
+        self.env["?"] = "0"
+        return "", 0
+
+    async def _read(self, argv: list[str], pipe: _CoPipe | None, stdin: str | None) -> Output:
+        """``read [-r] NAME…``: one line (from a co-process fd, or the command's stdin) split on blanks, the
+        last name taking the rest."""
+        names = [a for a in argv[1:] if a != "-r"]
+        if not names or any(_NAME.fullmatch(n) is None for n in names):
+            return Output(stderr="read: the simulator reads into plain names: read [-r] NAME...\n", rc=2)
+        if pipe is not None:
+            line: str | None = await pipe.readline()
+        else:
+            line = stdin.split("\n", 1)[0] if stdin else None
+        if line is None:
+            return Output(rc=1)
+        fields = line.split(None, len(names) - 1)
+        for n, name in enumerate(names):
+            self.env[name] = fields[n] if n < len(fields) else ""
+        return Output()
 
     async def _exec(self, argv: list[str], stdin: str) -> Output:
         name = argv[0]
@@ -1104,6 +1194,10 @@ class Shell:
                   "-f": p in fs.files, "-d": p in fs.dirs}[op]
         elif len(args) == 3 and args[1] in ("=", "!="):
             ok = (args[0] == args[2]) == (args[1] == "=")
+        elif len(args) == 3 and args[1] in _NUMERIC_TESTS:
+            if not all(re.fullmatch(r"-?[0-9]+", a) for a in (args[0], args[2])):
+                return Output(stderr=f"{argv[0]}: {args[0]}: bad number\n", rc=2)
+            ok = _NUMERIC_TESTS[args[1]](int(args[0]), int(args[2]))
         else:
             return Output(stderr=f"test: the simulator does not know {' '.join(args)!r}\n", rc=2)
         return Output(rc=0 if ok != negate else 1)

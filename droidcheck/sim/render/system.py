@@ -155,6 +155,12 @@ def all_props(profile: Profile) -> dict[str, str]:
     return props
 
 
+@command("nproc")
+def nproc(profile: Profile, argv: list[str]) -> Output:
+    """toybox ``nproc``: the CPUs this process may run on."""
+    return Output(stdout=f"{profile.cpus}\n")
+
+
 @command("getprop")
 def getprop(profile: Profile, argv: list[str]) -> Output:
     props = all_props(profile)
