@@ -106,10 +106,11 @@ def test_one_server_connection_per_round_trip(adb_server, sim_phone, monkeypatch
 
 
 def test_phone_lost_mid_read_keeps_what_was_read(adb_server, sim_phone):
-    serial = sim_phone("pixel8-a14-healthy", faults={"disconnect_after": 10})
+    serial = sim_phone("pixel8-a14-healthy", faults={"disconnect_after": 16})
     snap = read(adb_server, serial)
     assert not snap.meta.complete
-    # `date` runs alone first; the jobs the phone started first (the app choice's inputs) print first
+    # `date` runs alone first; the jobs the phone started first (the app choice's inputs) print first (a
+    # dozen commands start before any frame is printed: 1.5 a core on a 9-core phone)
     assert snap.get("date") is not None and snap.get("role_sms") is not None
     lost = [o for o in snap.outputs.values() if o.status == "lost"]
     assert lost and len(lost) < len(PROBES)

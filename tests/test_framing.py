@@ -412,10 +412,17 @@ def test_the_parallel_script_never_spells_a_marker_and_names_apps_only_through_c
     a = Framing()
     script = build_parallel_script(items_for(phase_probes(1), []), phase_probes(2), a)
     assert a.nonce not in script and a.token.decode() not in script
-    assert ' BEGIN package:$sms"' in script and script.count("$sms") > 8
+    # Frames are opened with the id a job's notice carried ($id), which the script itself wrote: a fixed
+    # probe id, or PREFIX:$sms after $sms passed the package-name check.
+    assert ' BEGIN $id"' in script and ' package:$sms" >&4' in script and script.count("$sms") > 8
     for bad in (("package", "sms"), ("package:", "1x"), ("package:", "sms; reboot"), ("pack age:", "sms")):
         with pytest.raises(ValueError):
             a.begin_var(*bad)
+    for var in ("1x", "id; reboot", "i d", ""):
+        with pytest.raises(ValueError):
+            a.begin_any(var)
+    with pytest.raises(ValueError):
+        a.end_any("id", "$(reboot)")
 
 
 def test_a_frame_of_an_app_the_phone_chose_is_accepted_once_for_its_family_only() -> None:

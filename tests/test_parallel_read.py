@@ -195,3 +195,20 @@ def test_a_filtered_command_stopped_by_its_limit_reports_it(adb_server, sim_phon
     assert snap.outputs["connectivity"].status == "timeout" and snap.outputs["connectivity"].exit_code == 124
     assert all(o.status == "ok" for p, o in snap.outputs.items() if p != "connectivity")
     assert _leftovers(phone) == []
+
+
+def test_dumpsys_role_is_dropped_when_the_role_answered_and_read_again_when_the_host_disagrees() -> None:
+    """The phone runs `dumpsys role` only when `cmd role` did not answer. Unread, it leaves the snapshot
+    when the host agrees the role answered; when the host does not, it is read in the second round trip."""
+    from droidcheck.collect.collector import _role_fallback, _StreamResult
+    from droidcheck.snapshot import CommandOutput, Snapshot, SnapshotMeta
+
+    items = items_for(plan.phase_probes(1), [])
+    for stdout, rc, reread in ((f"{MESSAGES}\n", 0, False), ("", 0, False), ("Unknown command\n", 255, True)):
+        snap = Snapshot(SnapshotMeta(source="test"))
+        snap.add(CommandOutput("role_sms", "cmd role …", stdout, rc))
+        snap.add(CommandOutput("dumpsys_role", "dumpsys role", "", None, status="lost", error="not run"))
+        res = _StreamResult(sections={}, started=0.0)
+        again = _role_fallback(snap, res, items)
+        assert [i.probe for i in again] == (["dumpsys_role"] if reread else [])
+        assert ("dumpsys_role" in snap.outputs) == reread

@@ -128,7 +128,7 @@ def _jobs(items: list[BatchItem], app_probes: list[Probe], sms_at: int) -> list[
         fallback = by_id[ROLE_FALLBACK]
         sms.append((ROLE_FALLBACK, fallback.command, fallback.timeout_s, "sms", '[ -z "$roleok" ]', None))
     later: list[Spec] = [(p.probe_id(main), p.render(main), p.timeout_s, "amazon1", '[ -n "$amazon1" ]', None)
-             for p in app_probes if p not in speculative]
+                         for p in app_probes if p not in speculative]
     for k, pkg in enumerate(india, 2):
         later += [(p.probe_id(pkg), p.render(pkg), p.timeout_s, f"amazon{k}", f'[ -n "$amazon{k}" ]', None)
                   for p in app_probes]
