@@ -197,6 +197,7 @@ def main() -> None:
         instant_serial, _ = _connect(server, instant_port)
         adb = [str(adb_binary()), "-P", str(server.port)]
         try:
+            read_device(device, serial=costed_serial)  # warm up (first-use imports, the phone's first shell)
             snaps = []
             read_s = median_time(lambda: snaps.append(read_device(device, serial=costed_serial)), args.repeat)
             snap = snaps[-1]

@@ -131,18 +131,30 @@ class Framing:
             raise ValueError(f"an exit status is $? or a shell variable, not {status!r}")
         return f'echo "{MARK} {self._split_nonce(chr(34))} END {prefix}${var} {status}"'
 
-    def begin_any(self, var: str) -> str:
+    def mark_assignment(self, var: str) -> str:
+        """``var='MARK NONCE'``, quoted in two pieces like every marker, so a script that prints many frames
+        can spell the marker once (``begin_any(…, mark=var)``) and still never contain it whole."""
+        self._check_var("any:", var)
+        return f"{var}='{MARK} {self._split_nonce(chr(39))}'"
+
+    def begin_any(self, var: str, mark: str | None = None) -> str:
         """The statement that opens the frame named by the shell variable ``var`` as a whole. The script must
         have set ``var`` itself (a fixed probe id, or ``PREFIX:`` and a name checked against the probe-id
-        grammar): the parser accepts only the ids and families it is given."""
-        self._check_var("any:", var)
-        return f'echo "{MARK} {self._split_nonce(chr(34))} BEGIN ${var}"'
+        grammar): the parser accepts only the ids and families it is given. ``mark``: the variable set by
+        :meth:`mark_assignment`."""
+        return f'echo "{self._mark(mark)} BEGIN ${self._checked(var)}"'
 
-    def end_any(self, var: str, status: str) -> str:
-        self._check_var("any:", var)
+    def end_any(self, var: str, status: str, mark: str | None = None) -> str:
         if not re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]{0,30}", status):
             raise ValueError(f"an exit status is a shell variable, not {status!r}")
-        return f'echo "{MARK} {self._split_nonce(chr(34))} END ${var} {status}"'
+        return f'echo "{self._mark(mark)} END ${self._checked(var)} {status}"'
+
+    def _checked(self, var: str) -> str:
+        self._check_var("any:", var)
+        return var
+
+    def _mark(self, mark: str | None) -> str:
+        return f"{MARK} {self._split_nonce(chr(34))}" if mark is None else f"${self._checked(mark)}"
 
     def wrap(self, probe: str, command: str) -> list[str]:
         return [self.begin(probe), command, self.end(probe)]

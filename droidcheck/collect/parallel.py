@@ -159,8 +159,8 @@ def _start(job: Job, device_timeout: bool) -> str:
 
 def _collect(framing: Framing) -> str:
     """Wait for any job's notice and print its frame (a skipped job prints nothing)."""
-    return (f'if read -r n r id <&3 && [ "$r" != - ]; then {framing.begin_any("id")}; cat "$d/$n"; '
-            f'{framing.end_any("id", "$r")}; fi')
+    return (f'if read -r n r id <&3 && [ "$r" != - ]; then {framing.begin_any("id", mark="m")}; cat "$d/$n"; '
+            f'{framing.end_any("id", "$r", mark="m")}; fi')
 
 
 def _choice(name: str, jobs: list[Job], waited: set[int]) -> list[str]:
@@ -257,7 +257,8 @@ def parallel_script(items: list[BatchItem], app_probes: list[Probe], framing: Fr
              # Not mksh (no co-process): stop before the shell would meet `|&` and fail to parse it.
              f'if [ -z "$KSH_VERSION" ]; then why="this shell has no co-processes (not mksh)"; {refuse}; fi',
              "cat |&",
-             "exec 4>&p; exec 3<&p"]
+             "exec 4>&p; exec 3<&p",
+             framing.mark_assignment("m")]
     fewest, most, slot_lines = _slots(jobs)
     lines += slot_lines
     queue = _jobs(items, app_probes, sms_at=most)
