@@ -75,6 +75,8 @@ def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, ev
                  rules_source: list[str] | None = None) -> CheckResult:
     """The result document. ``snapshot`` is the screened one (``droidcheck.facts.extract.screen``): its
     ``unrecognised`` outputs are listed as problems."""
+    from droidcheck.report.redact import phone_regions
+
     meta = snapshot.meta
     # Noise instead of a command's output, or an important rule left unknown for want of data, makes the
     # result incomplete even when every command ran to the end.
@@ -101,6 +103,9 @@ def build_result(snapshot: Snapshot, facts: Facts, evaluation: Evaluation, *, ev
             "security_patch": fact_value("android.security_patch"),
             "transport": meta.transport,
             "adb_server": meta.adb_server,
+            # The SIMs' (else the network's, the locale's) countries: redaction reads national phone
+            # numbers with them wherever the result goes (recheck, fix -o, serve, fleet), not just here.
+            "countries": ",".join(phone_regions(snapshot)),
         },
         "captured_at": meta.captured_at,
         "source": meta.source,

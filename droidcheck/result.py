@@ -24,6 +24,7 @@ class DeviceInfo(TypedDict):
     security_patch: str | None
     transport: str
     adb_server: str
+    countries: NotRequired[str]  # ISO 3166 codes, comma-separated (``droidcheck.report.redact.phone_regions``)
 
 
 class FactEntry(TypedDict):

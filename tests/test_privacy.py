@@ -305,6 +305,27 @@ def test_an_app_version_string_carries_no_number_into_the_result():
     assert version_of("20250110_00_RC01.phone_dynamic") == "20250110_00_RC01.phone_dynamic"
 
 
+def test_a_result_carries_its_phone_countries_so_every_later_redaction_reads_national_numbers():
+    """A result redacted away from its snapshot (``fix -o``, ``recheck``, ``serve``, the fleet) still reads
+    national numbers with the phone's country: the result names it (``device.countries``)."""
+    from droidcheck.check import check_snapshot
+    from droidcheck.report.redact import redact_result, result_regions
+    from droidcheck.rules.loader import load_rules
+    from droidcheck.sim.profile import find_profile
+    from droidcheck.sim.snapshot import snapshot_of
+
+    profile = find_profile("pixel8-a14-healthy")
+    profile.sims[0].mcc_mnc = "21401"  # a Spanish SIM
+    amazon = next(a for a in profile.apps if a.package.startswith("com.amazon"))
+    amazon.version_name = "28.20.0.100"
+    result = check_snapshot(snapshot_of(profile), load_rules())
+    assert result["device"]["countries"] == "ES" and result_regions(result) == ("ES",)
+    result["problems"].append("llama al 912 34 56 78")  # grouped the Spanish way: a number only in Spain
+    assert "912 34 56 78" not in json.dumps(redact_result(result))
+    assert "912 34 56 78" in json.dumps(redact_result({**result, "device": {}}))  # what it did before
+    assert result_regions({"device": {"countries": "dk,$(x),GBR,FR"}}) == ("FR",)
+
+
 # -- property tests: generated identifiers never survive, generated facts are never touched -----------------
 
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402

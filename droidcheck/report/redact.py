@@ -321,6 +321,15 @@ def phone_regions(snapshot) -> tuple[str, ...]:  # (Snapshot) -> …; typed loos
     return tuple(found[:4])
 
 
+def result_regions(result: _Doc) -> tuple[str, ...]:
+    """The countries a check result names for its phone (``device.countries``, ``"GB,FR"``), checked."""
+    device = result.get("device") if isinstance(result, dict) else None
+    text = device.get("countries") if isinstance(device, dict) else None
+    if not isinstance(text, str):
+        return ()
+    return tuple(c for c in text.split(",")[:4] if re.fullmatch(r"[A-Z]{2}", c))
+
+
 def redact_value(value: Any, regions: tuple[str, ...] = ()) -> Any:
     if isinstance(value, str):
         return redact_text(value, regions)
@@ -364,7 +373,10 @@ _Doc = TypeVar("_Doc", CheckResult, dict[str, Any])
 
 def redact_result(result: _Doc, regions: tuple[str, ...] = ()) -> _Doc:
     """A copy of a result dict with private facts blanked, identifiers masked and every string scrubbed.
-    ``regions``: the phone's countries (``phone_regions`` of the snapshot it came from), when known."""
+    ``regions``: the phone's countries (``phone_regions`` of the snapshot it came from); by default those
+    the result itself carries (``device.countries``)."""
+    if not regions:
+        regions = result_regions(result)
     out = redact_value(result, regions)
     for name, fact in (out.get("facts") or {}).items():
         fact["value"] = _hidden(name, fact.get("value"))
