@@ -45,7 +45,7 @@ def watch(adb: AdbOpt = None, serial: SerialOpt = None,
 
     from droidcheck.adb.service import run_shell
     from droidcheck.inspection import check, connect, load_rules, read
-    from droidcheck.report.redact import redact_value
+    from droidcheck.report.redact import redact_value, result_regions
     from droidcheck.watch.render import LiveLog, render_outcome
     from droidcheck.watch.session import run_watch
 
@@ -68,7 +68,7 @@ def watch(adb: AdbOpt = None, serial: SerialOpt = None,
         info.update({k: check_result["device"].get(k) for k in ("model", "android_release", "sdk")})
     outcome = run_watch(shell, timeout_s=timeout, interval_s=interval, sms_app=sms_app, grace_s=grace,
                         check_result=check_result, device=info, on_event=LiveLog(console))
-    result = redact_value(outcome.to_dict())
+    result = redact_value(outcome.to_dict(), result_regions(check_result) if check_result is not None else ())
     text = json.dumps(result, indent=2, ensure_ascii=False)
     if fmt == TerminalOrJson.JSON:
         sys.stdout.write(text + "\n")
