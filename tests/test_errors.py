@@ -58,3 +58,10 @@ def test_rule_problems_are_listed_one_per_line(tmp_path):
 def test_a_bad_profile_is_a_usage_error():
     proc = _cli("sim", "no-such-profile", "--port", "0")
     assert proc.returncode == 2 and "no profile named 'no-such-profile'" in proc.stderr
+
+
+def test_simulated_phones_are_not_offered_to_an_adb_server_on_another_computer():
+    """The phones listen on loopback: asking a remote server to connect to 127.0.0.1 would reach that
+    server's own machine. A clear refusal (exit 2), before any port is opened or server asked."""
+    proc = _cli("sim", "pixel8-a14-healthy", "--adb", "192.0.2.10:5037")
+    assert proc.returncode == 2 and "could not reach them" in proc.stderr and "192.0.2.10" in proc.stderr

@@ -73,6 +73,13 @@ def sim(profiles: Annotated[list[str] | None, typer.Argument(help="Built-in prof
         from droidcheck.adb.connection import ensure_server, resolve_address, server_answers
 
         address = resolve_address(adb)
+        if not address.is_local:
+            # The phones listen on this computer's loopback: a server elsewhere told to connect to
+            # 127.0.0.1:PORT would look on its own machine.
+            raise InputError(f"the simulated phones listen on this computer only; the ADB server at {address} "
+                             "could not reach them",
+                             f"Run 'droidcheck sim' on {address.host} itself, or connect them to a server here "
+                             "(leave out --adb).")
         running = server_answers(address)
         ensure_server(address)
         server = str(address)
