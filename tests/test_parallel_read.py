@@ -185,6 +185,8 @@ def test_a_filtered_command_printed_late_is_not_taken_for_a_timeout(adb_server, 
     snap = _read(adb_server, serial)
     assert snap.outputs["connectivity"].status == "ok" and snap.outputs["connectivity"].exit_code == 0
     assert snap.meta.complete, snap.meta.problems
+    # streamed: its frame arrived as soon as it was done, not with the `pm` ones 2.5 s later
+    assert snap.outputs["connectivity"].duration_s < 1.5 and snap.outputs["packages_system"].duration_s >= 2.4
 
 
 def test_a_filtered_command_stopped_by_its_limit_reports_it(adb_server, sim_phone, monkeypatch) -> None:

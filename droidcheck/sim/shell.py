@@ -1087,6 +1087,8 @@ class Shell:
         if not names or any(_NAME.fullmatch(n) is None for n in names):
             return Output(stderr="read: the simulator reads into plain names: read [-r] NAME...\n", rc=2)
         if pipe is not None:
+            if self.flush is not None and "\n" not in pipe.buffer:
+                await self.flush()  # what the shell printed is on the wire before it blocks, as echo wrote it
             line: str | None = await pipe.readline()
         else:
             line = stdin.split("\n", 1)[0] if stdin else None
