@@ -128,6 +128,8 @@ class AndOr:
     coprocess: bool = False  # ended by "|&": mksh's co-process
 
 
+#: Characters that end an unquoted word or start quoting/expansion; a run of anything else is literal.
+_PLAIN_RUN = re.compile(r"[^ \t\r\n;&|<>'\"\\$`]+")
 _RESERVED = {"if", "then", "elif", "else", "fi", "{", "}"}
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -253,9 +255,10 @@ class _Lexer:
                 self._dollar(lit, push_lit, word)
             elif c == "`":
                 raise ShellSyntaxError("command substitution is not supported by the simulator")
-            else:
-                lit.append(c)
-                self.i += 1
+            else:  # a run of ordinary characters at once (a script is mostly these)
+                end = _PLAIN_RUN.match(s, self.i).end()  # type: ignore[union-attr]
+                lit.append(s[self.i: end])
+                self.i = end
         push_lit()
         return word
 
