@@ -128,10 +128,14 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
     from droidcheck.check import exit_code
     from droidcheck.inspection import check as check_read
     from droidcheck.inspection import load_rules
-    from droidcheck.offline import load_input
 
     rule_set = load_rules(rules, only_rules)
-    snap = load_input(from_file) if from_file else _read(adb, serial)
+    if from_file:
+        from droidcheck.offline import load_input  # snapshots and bug reports: not needed to read a phone
+
+        snap = load_input(from_file)
+    else:
+        snap = _read(adb, serial)
     result = check_read(snap, rule_set, expect_number=expect_number)
     shown = result if no_redact else redacted(result, snap)
     if fmt == Format.JSON:
