@@ -26,10 +26,10 @@ KeepResultOpt = Annotated[bool, typer.Option("--keep-result/--no-keep-result", h
 
 def check_destinations(*paths: Path | None) -> None:
     """Every file to be written can be written: checked before a phone is read, not after."""
-    from droidcheck.outfile import check_writable_file
-
     for path in paths:
         if path is not None:
+            from droidcheck.outfile import check_writable_file  # (with tempfile) only when there is a file
+
             check_writable_file(path)
 
 

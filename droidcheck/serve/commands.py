@@ -4,15 +4,17 @@ uvicorn, Jinja2) is imported only when the command runs."""
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from droidcheck.cli_options import DbOpt, OnlyRulesOpt, RulesOpt
 from droidcheck.errors import DroidcheckError, InputError
+
+if TYPE_CHECKING:
+    import socket
 
 
 def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on. Anything but loopback "
@@ -70,6 +72,8 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    import socket  # here: the CLI imports this module on every start, even for --help
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
