@@ -2,8 +2,6 @@
 Light at import time (the CLI imports this module on start-up); everything heavy is imported inside the
 commands."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -87,7 +85,7 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _terminal_text(result: CheckResult) -> str:
+def _terminal_text(result: "CheckResult") -> str:
     """The terminal report as plain text (no colour or escape codes), for ``check -o FILE``."""
     import io
 

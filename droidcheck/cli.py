@@ -4,8 +4,6 @@ Error policy: library code raises ``DroidcheckError`` (message + hint); ``_guard
 A user never sees a traceback unless they pass ``--debug``.
 """
 
-from __future__ import annotations
-
 import functools
 import gc
 import os
