@@ -23,6 +23,14 @@ figures. It measures:
 
 It prints figures and never fails; the numbers go into benchmarks/RESULTS.md by hand, with the machine.
 
+    python benchmarks/bench_read.py --startup [--against OTHER_CHECKOUT ...] [--repeat 9]
+
+measures only start-up, as whole processes against the instant phone: ``droidcheck check``, ``check --from
+SNAPSHOT`` and ``--help``, for this checkout and for each ``--against`` checkout (e.g. ``git worktree add
+../before COMMIT``) in interleaved rounds, so a busy machine weighs on every tree alike, with ``adb shell
+getprop`` as the floor. Each tree's bytecode is compiled first, as a pip install ships it (with
+``PYTHONDONTWRITEBYTECODE`` set, an uncompiled checkout would recompile on every start).
+
     python benchmarks/bench_read.py --long-output
 
 measures instead a phone that prints far too much: one probe printing 30 MB or 90 MB without a newline,
@@ -92,19 +100,22 @@ def median_time(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def run_process(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """One whole process: its wall time and CPU time (user + system), in seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(argv, capture_output=True, check=False, cwd=cwd, env=env)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
 def process_time(argv: list[str], repeat: int) -> tuple[float, float]:
     """Medians of a whole process's wall time and CPU time (user + system), after one warm-up run. On a
     busy machine the CPU time is the steadier figure: the wall time also counts waiting for a core."""
     subprocess.run(argv, capture_output=True, check=False)
-    walls, cpus = [], []
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run(argv, capture_output=True, check=False)
-        walls.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+    runs = [run_process(argv) for _ in range(repeat)]
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
 def _connect(server: AdbServer, port: int) -> tuple[str, object]:
@@ -170,11 +181,69 @@ def long_output() -> None:
         print(line)
 
 
+def startup(others: list[Path], repeat: int) -> None:
+    """Whole-process start-up of this checkout and ``others``, interleaved (see the module docstring)."""
+    import compileall
+
+    here = Path(__file__).resolve().parents[1]
+    trees = [here, *(p.resolve() for p in others)]
+    for tree in trees:
+        if not (tree / "droidcheck" / "cli.py").is_file():
+            raise SystemExit(f"not a droidcheck checkout: {tree}")
+        compileall.compile_dir(tree / "droidcheck", quiet=1)
+    instant = find_profile(PROFILE).copy(name="instant")
+    load = [os.getloadavg()[0]]
+    with AdbServer.start() as server, SimHost() as host, tempfile.TemporaryDirectory() as tmp:
+        [(_, port)] = host.start([instant])
+        serial, device = _connect(server, port)
+        saved = Path(tmp) / "snapshot.json"
+        saved.write_text(read_device(device, serial=serial).to_json(), encoding="utf-8")
+        cases = {"check a phone": ["check", "--format", "json", "--adb", server.address, "-s", serial],
+                 "check --from SNAPSHOT": ["check", "--format", "json", "--from", str(saved)],
+                 "--help": ["--help"]}
+        getprop = [str(adb_binary()), "-P", str(server.port), "-s", serial, "shell", "getprop"]
+
+        def one(tree: Path | None, case: str) -> tuple[float, float]:
+            if tree is None:
+                return run_process(getprop)
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            return run_process([sys.executable, "-m", "droidcheck.cli", *cases[case]], cwd=tree, env=env)
+
+        jobs = [(tree, case) for case in cases for tree in trees] + [(None, "getprop")]
+        for tree, case in jobs:  # warm-up: fills each tree's rule cache and the file cache
+            one(tree, case)
+        times: dict[tuple[Path | None, str], list[tuple[float, float]]] = {job: [] for job in jobs}
+        try:
+            for _ in range(repeat):
+                for job in jobs:
+                    times[job].append(one(*job))
+                load.append(os.getloadavg()[0])
+        finally:
+            server.client().disconnect(serial)
+
+    def cell(job: tuple[Path | None, str]) -> str:
+        wall = statistics.median(w for w, _ in times[job]) * 1000
+        cpu = statistics.median(c for _, c in times[job]) * 1000
+        return f"{wall:6.0f} ms ({cpu:4.0f})"
+
+    print(f"whole processes on the instant phone, wall (CPU = user + system), medians of {repeat} interleaved "
+          f"rounds; load average {min(load):.1f}-{max(load):.1f} on {os.cpu_count()} CPU(s)")
+    print(f"{'tree':28}" + "".join(f"{case:>24}" for case in cases))
+    for tree in trees:
+        label = "this checkout" if tree == here else tree.name
+        print(f"{label:28}" + "".join(f"{cell((tree, case)):>24}" for case in cases))
+    print(f"{'adb shell getprop':28}{cell((None, 'getprop')):>24}")
+    print("goal: check a phone <= 300 ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--long-output", action="store_true", help="the over-long output cases instead")
+    parser.add_argument("--startup", action="store_true", help="only the whole-process start-up figures")
+    parser.add_argument("--against", type=Path, action="append", default=[],
+                        help="with --startup: another checkout to measure in the same rounds (repeatable)")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--read-long", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -184,6 +253,8 @@ def main() -> None:
         return read_long(args.read_long)
     if args.long_output:
         return long_output()
+    if args.startup:
+        return startup(args.against, args.repeat)
     ms = 1000
 
     costed = find_profile(PROFILE).copy(name="costed", phone_costs=True)

@@ -2,8 +2,6 @@
 CLI-layer commands, kept out of ``facts/`` and ``collect/`` because they print through ``report``. Light at
 import time (the CLI imports this module on start-up); everything heavy is imported inside the commands."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Annotated, Any
 

@@ -2,8 +2,6 @@
 Light at import time (the CLI imports this module on start-up); everything heavy is imported inside the
 commands."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -87,7 +85,7 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _terminal_text(result: CheckResult) -> str:
+def _terminal_text(result: "CheckResult") -> str:
     """The terminal report as plain text (no colour or escape codes), for ``check -o FILE``."""
     import io
 
@@ -128,10 +126,14 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
     from droidcheck.check import exit_code
     from droidcheck.inspection import check as check_read
     from droidcheck.inspection import load_rules
-    from droidcheck.offline import load_input
 
     rule_set = load_rules(rules, only_rules)
-    snap = load_input(from_file) if from_file else _read(adb, serial)
+    if from_file:
+        from droidcheck.offline import load_input  # snapshots and bug reports: not needed to read a phone
+
+        snap = load_input(from_file)
+    else:
+        snap = _read(adb, serial)
     result = check_read(snap, rule_set, expect_number=expect_number)
     shown = result if no_redact else redacted(result, snap)
     if fmt == Format.JSON:

@@ -1,8 +1,6 @@
 """``droidcheck devices``: the CLI command. Light at import time (the CLI imports this module on start-up);
 everything heavy is imported inside the command."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Annotated, Any
 

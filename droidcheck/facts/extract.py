@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import logging
 
 from droidcheck.facts.context import DeriveContext
 from droidcheck.facts.derive import DERIVER_MODULES
@@ -14,8 +13,6 @@ from droidcheck.screen import screen, unrecognised_problems
 from droidcheck.snapshot import Snapshot
 
 __all__ = ["extract_facts", "screen", "unrecognised_problems"]
-
-log = logging.getLogger(__name__)
 
 
 def _mark_unread(facts: Facts) -> None:
@@ -38,7 +35,9 @@ def extract_facts(snapshot: Snapshot, *, screened: bool = False) -> Facts:
         try:
             derived: list[Fact] = module.derive(ctx)
         except Exception as exc:  # one broken deriver must not abort the others (bug, not input)
-            log.exception("fact deriver %s failed", module_name)
+            import logging  # only for a bug: logging costs ~2 ms to import on every check
+
+            logging.getLogger(__name__).exception("fact deriver %s failed", module_name)
             reason = f"internal error reading {module_name} facts: {type(exc).__name__}: {exc}"
             derived = [unknown(s.name, reason) for s in FACTS if s.deriver == module_name]
         for fact in derived:

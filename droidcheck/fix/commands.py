@@ -1,8 +1,6 @@
 """``droidcheck fix``: the CLI command. Light at import time (the CLI imports this module on start-up);
 everything heavy is imported inside the command."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,11 +14,11 @@ if TYPE_CHECKING:
     from droidcheck.result import CheckResult
 
 
-def _checker(phone: Any, rules: list[Any]) -> Callable[[], CheckResult]:
+def _checker(phone: Any, rules: list[Any]) -> Callable[[], "CheckResult"]:
     """Read and check ``phone`` again each time it is called (before the fixes, and to prove them)."""
     from droidcheck.inspection import check, read
 
-    def check_again() -> CheckResult:
+    def check_again() -> "CheckResult":
         return check(read(phone), rules)
 
     return check_again
@@ -122,7 +120,7 @@ def _wait_for_customer() -> None:
                  default="", show_default=False)
 
 
-def _write_json(result: CheckResult, path: Path) -> None:
+def _write_json(result: "CheckResult", path: Path) -> None:
     import json
 
     from droidcheck.outfile import write_atomic

@@ -1,8 +1,6 @@
 """``droidcheck fleet``, ``history`` and ``diff``: the CLI commands. Light at import time (the CLI imports
 this module on start-up); everything heavy is imported inside the commands."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from pathlib import Path

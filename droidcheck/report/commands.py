@@ -2,8 +2,6 @@
 and the helpers ``check --report`` shares with them. Light at import time (the CLI imports this module on
 start-up); everything heavy is imported inside the commands."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,14 +24,14 @@ KeepResultOpt = Annotated[bool, typer.Option("--keep-result/--no-keep-result", h
 
 def check_destinations(*paths: Path | None) -> None:
     """Every file to be written can be written: checked before a phone is read, not after."""
-    from droidcheck.outfile import check_writable_file
-
     for path in paths:
         if path is not None:
+            from droidcheck.outfile import check_writable_file  # (with tempfile) only when there is a file
+
             check_writable_file(path)
 
 
-def redacted(result: CheckResult, snap: Any = None) -> CheckResult:
+def redacted(result: "CheckResult", snap: Any = None) -> "CheckResult":
     """``result`` redacted; ``snap``, the snapshot it came from, tells the phone's country for numbers
     written the national way."""
     from droidcheck.report.redact import phone_regions, redact_result
@@ -53,7 +51,7 @@ def report_kind(path: Path) -> str:
     return kind
 
 
-def write_report(result: CheckResult, path: Path, *, no_redact: bool, shop: str | None,
+def write_report(result: "CheckResult", path: Path, *, no_redact: bool, shop: str | None,
                  technician: str | None, ticket: str | None, keep: tuple[Path | None, ...] | None = None,
                  same_as: Path | None = None) -> None:
     """Render ``result`` (already redacted unless ``no_redact``) as HTML or PDF, by the file's extension.

@@ -16,7 +16,8 @@ imported the first time it is needed.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from droidcheck.facts.registry import FACTS_BY_NAME
@@ -201,7 +202,14 @@ _TRIGGER = rf"(?:(?<![\w.])(?i:{_WORD})(?!\w)|(?-i:[a-zäöüß]{{2,}}code)(?!\w
 #: number, a version or a date.
 _NUMBER = r"(?<![0-9A-Za-z_.,/-])(?:\d{4,8}|\d{2,4}[ -]\d{2,4}(?:[ -]\d{2,4})?)(?![0-9A-Za-z_]|[.,:/-]\d)"
 #: The code within 40 characters (no digits between) after a code word, or before one.
-_OTP = re.compile(rf"({_TRIGGER}[^\d\n]{{0,40}}?)({_NUMBER})|({_NUMBER})(?=[^\d\n]{{0,40}}?{_TRIGGER})")
+_OTP = rf"({_TRIGGER}[^\d\n]{{0,40}}?)({_NUMBER})|({_NUMBER})(?=[^\d\n]{{0,40}}?{_TRIGGER})"
+
+
+@cache
+def _otp_pattern() -> re.Pattern[str]:
+    """``_OTP`` compiled, the first time a text holds a code word: compiling it takes ~2.5 ms (the code
+    words of many languages), which most checks never need."""
+    return re.compile(_OTP)
 
 
 def _anchors(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -249,13 +257,15 @@ def _word_start(text: str, at: int, anchor: str) -> bool:
     return before not in _ID_CHARS
 
 
-def _sub_lines(pattern: re.Pattern[str], repl, anchors: tuple[str, ...], text: str) -> str:
-    """``pattern.sub(repl, text)``, run only on the lines holding one of ``anchors`` (lower case) where a
-    word can be; every ``pattern`` match holds one and never spans lines."""
+def _sub_lines(compiled: Callable[[], re.Pattern[str]], repl, anchors: tuple[str, ...], text: str) -> str:
+    """``pattern.sub(repl, text)`` (``pattern``: what ``compiled()`` returns), run only on the lines holding
+    one of ``anchors`` (lower case) where a word can be; every ``pattern`` match holds one and never spans
+    lines."""
     lower = text.lower()
     present = [a for a in anchors if a in lower]
     if not present:
         return text
+    pattern = compiled()
     if len(lower) != len(text):  # lower-casing changed the length (e.g. "İ"): positions would not match
         return pattern.sub(repl, text)
     lines: set[tuple[int, int]] = set()
@@ -294,7 +304,7 @@ def redact_text(text: str, regions: tuple[str, ...] = ()) -> str:
     lower = text.lower()
     if "number" in lower or "msisdn" in lower or "mdn" in lower:
         text = _KEYED.sub(_keyed, text)
-    return _sub_lines(_OTP, _otp, _CODE_ANCHORS_ASCII if text.isascii() else _CODE_ANCHORS, text)
+    return _sub_lines(_otp_pattern, _otp, _CODE_ANCHORS_ASCII if text.isascii() else _CODE_ANCHORS, text)
 
 
 def phone_regions(snapshot) -> tuple[str, ...]:  # (Snapshot) -> …; typed loosely to keep this import-light

@@ -1,18 +1,18 @@
 """``droidcheck serve``: registered by ``droidcheck.cli``. Light at import time: the web stack (Starlette,
 uvicorn, Jinja2) is imported only when the command runs."""
 
-from __future__ import annotations
-
 import contextlib
-import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from droidcheck.cli_options import DbOpt, OnlyRulesOpt, RulesOpt
 from droidcheck.errors import DroidcheckError, InputError
+
+if TYPE_CHECKING:
+    import socket
 
 
 def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on. Anything but loopback "
@@ -69,7 +69,9 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
                    rules=rule_set, db=db, runs_dir=runs_dir, redact=not no_redact, demo=demo)
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def _bind(host: str, port: int) -> "socket.socket":
+    import socket  # here: the CLI imports this module on every start, even for --help
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -99,7 +101,7 @@ def _phones(demo: bool, adb: list[str] | None) -> Iterator[tuple[list[str], str 
                               f"adb server at {lab.address}.")
 
 
-def run_server(sock: socket.socket, access, *, counter, lab_servers: list[str], inventory: Path | None, rules,
+def run_server(sock: "socket.socket", access, *, counter, lab_servers: list[str], inventory: Path | None, rules,
                db: Path | None, runs_dir: Path, redact: bool, demo: bool = False,
                ready: object | None = None) -> None:
     """Serve until Ctrl-C (or ``ready.should_exit`` for tests that run it in a thread)."""

@@ -1,8 +1,6 @@
 """``droidcheck sim`` and ``droidcheck demo``: the simulated phones' CLI commands. Light at import time (the
 CLI imports this module on start-up); the simulator itself is imported inside the commands."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any

@@ -1,7 +1,5 @@
 """``droidcheck watch``: registered by ``droidcheck.cli._register_command_modules``. Light at import time."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any
