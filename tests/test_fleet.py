@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from droidcheck.errors import InputError
 from droidcheck.fleet.api import FleetRequest, run_fleet
 from droidcheck.fleet.history import diff_runs, list_runs
 from droidcheck.fleet.inventory import parse_inventory
+from droidcheck.fleet.progress import Progress
 from droidcheck.fleet.runner import FleetOptions
 from droidcheck.fleet.store import device_key, read_lines
 from droidcheck.sim.host import SimHost
@@ -147,6 +149,39 @@ def test_fleet_checks_every_phone_on_three_servers(lab: Lab, tmp_path: Path, wor
     report = (run / "report.html").read_text()
     assert report.count('<section class="dev"') == len(lab.phones)
     assert report.index(">failed<") < report.index(">passed<")  # worst devices first
+
+
+class _Stages(Progress):
+    """Every (device key, stage) in the order the runner reported them."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def update(self, key: str, stage: str, note: str = "") -> None:
+        with self._lock:
+            self.events.append((key, stage))
+
+
+def test_every_server_is_read_from_the_start_not_one_after_another(lab: Lab, tmp_path: Path) -> None:
+    """Devices come listed server by server; a thread that took the next one in that order and then
+    waited for its server's slot left the other servers idle (two servers, 2 jobs, 1 per server: both
+    jobs queued behind server 1 and the run read one phone at a time)."""
+    servers = lab.servers[1:]  # healthy phones only: nothing here waits for a deadline
+    stages = _Stages()
+    run_fleet(FleetRequest(servers=[s.address for s in servers], out=tmp_path / "run", record_history=False,
+                           options=FleetOptions(jobs=2, per_server=1, deadline_s=DEADLINE, workers=0)), stages)
+    server_of = {k: s.address for s in servers for k in lab.keys_on(s)}
+    reading: dict[str, int] = Counter()
+    for key, stage in stages.events:
+        if stage == "reading":
+            reading[server_of[key]] += 1
+            assert reading[server_of[key]] <= 1, "a server's bound was exceeded"
+        elif stage == "evaluating":
+            reading[server_of[key]] -= 1
+    order = [server_of[k] for k, stage in stages.events if stage == "reading"]
+    assert sorted(order[:2]) == sorted(s.address for s in servers), order
+    assert len(order) == len(server_of)
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -1,8 +1,10 @@
-"""Check many devices at once: a thread pool bounded overall (``jobs``) and per server (``per_server``).
+"""Check many devices at once: ``jobs`` threads overall, at most ``per_server`` reads at once per server.
 
-Reading a phone is almost all waiting on sockets, so threads suffice; a server semaphore keeps one lab
-host from being flooded while another sits idle. What follows the read (facts, rules, redaction, JSON) is
-CPU work, handed to worker processes in a large fleet (``droidcheck.fleet.evaluate``).
+Reading a phone is almost all waiting on sockets, so threads suffice; the per-server bound keeps one lab
+host from being flooded, and a thread takes the next device only from a server with a slot free
+(``droidcheck.fleet.schedule``), so no server sits idle while another has devices waiting. What follows
+the read (facts, rules, redaction, JSON) is CPU work, handed to worker processes in a large fleet
+(``droidcheck.fleet.evaluate``).
 Each device runs in isolation: ``droidcheck.inspection.read`` never raises for device trouble and honours
 the per-device deadline, and anything unexpected is caught here and recorded as that device's problem, so one bad phone
 only ever affects its own row.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,7 @@ from droidcheck.check import exit_code
 from droidcheck.fleet.evaluate import Evaluator, pool_size, snapshot_json
 from droidcheck.fleet.plan import Target
 from droidcheck.fleet.progress import Progress
+from droidcheck.fleet.schedule import Scheduler
 from droidcheck.fleet.store import RunStore, utc_now
 from droidcheck.result import CheckResult
 from droidcheck.rules.model import Rule
@@ -75,7 +78,9 @@ def record_not_ready(store: RunStore, t: Target, attempt: str, redact: bool = Tr
 
 
 def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions, progress: Progress,
-              server_slot: threading.Semaphore, attempt: str, evaluator: Evaluator | None = None) -> dict[str, Any]:
+              server_slot: AbstractContextManager[object], attempt: str,
+              evaluator: Evaluator | None = None) -> dict[str, Any]:
+    """Read, evaluate and record one device; ``server_slot`` is held for the read alone."""
     from droidcheck.adb.connection import parse_address
     from droidcheck.inspection import PhoneHandle, read
 
@@ -128,26 +133,43 @@ def run_targets(targets: list[Target], rules_for: Callable[[Target], list[Rule]]
         if t.state != "device":
             lines.append(record_not_ready(store, t, attempt, opts.redact))
             progress.update(t.key, "failed", NOT_READY)
-    slots = {s: threading.Semaphore(max(1, opts.per_server)) for s in {t.server for t in ready}}
-    evaluator = Evaluator(opts.redact, pool_size(len(ready), opts.workers)) if ready else None
-    pool = ThreadPoolExecutor(max_workers=max(1, min(opts.jobs, len(ready) or 1)),
-                              thread_name_prefix="droidcheck-fleet")
+    if not ready:
+        return lines
+    scheduler: Scheduler[tuple[int, Target]] = Scheduler(((t.server, (i, t)) for i, t in enumerate(ready)),
+                                                         opts.per_server)
+    evaluator = Evaluator(opts.redact, pool_size(len(ready), opts.workers))
+    done: list[dict[str, Any] | None] = [None] * len(ready)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        while (taken := scheduler.take()) is not None:
+            (i, t), slot = taken
+            try:
+                done[i] = check_one(t, rules_for(t), store, opts, progress, slot, attempt, evaluator)
+            except BaseException as exc:  # the run still ends; the first such error is raised below
+                errors.append(exc)
+            finally:
+                slot.release()
+
+    # threads, not daemons: on Ctrl-C the devices being read finish within their deadline and are
+    # recorded before the process exits (their evaluation falls back to their own thread once the
+    # worker processes are gone)
+    threads = [threading.Thread(target=work, name=f"droidcheck-fleet-{n}")
+               for n in range(max(1, min(opts.jobs, len(ready))))]
     finished = False
     try:
-        futures = [pool.submit(check_one, t, rules_for(t), store, opts, progress, slots[t.server], attempt,
-                               evaluator) for t in ready]
-        pending = set(futures)
-        while pending:  # short waits keep the main thread responsive to Ctrl-C
-            _done, pending = wait(pending, timeout=0.2)
-        lines += [f.result() for f in futures]
+        for th in threads:
+            th.start()
+        for th in threads:
+            while th.is_alive():  # short waits keep the main thread responsive to Ctrl-C
+                th.join(0.2)
         finished = True
     finally:
-        # on Ctrl-C: drop what has not started; devices being read finish within their deadline (their
-        # evaluation falls back to their own thread once the worker processes are gone)
-        pool.shutdown(wait=False, cancel_futures=True)
-        if evaluator is not None:
-            evaluator.close(wait=finished)
-    return lines
+        scheduler.cancel()  # on Ctrl-C: hand out nothing more
+        evaluator.close(wait=finished)
+    if errors:
+        raise errors[0]
+    return lines + [line for line in done if line is not None]
 
 
 def fleet_exit_code(statuses: list[str]) -> ExitCode:
