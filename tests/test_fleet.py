@@ -27,7 +27,7 @@ from droidcheck.fleet.progress import Progress
 from droidcheck.fleet.runner import FleetOptions
 from droidcheck.fleet.store import device_key, read_lines
 from droidcheck.sim.host import SimHost
-from droidcheck.sim.profile import Faults, Profile, builtin_profiles
+from droidcheck.sim.profile import Faults, Profile, builtin_profiles, find_profile
 
 pytestmark = pytest.mark.e2e
 
@@ -358,19 +358,39 @@ def test_evaluator_in_a_worker_process_matches_the_thread_and_survives_a_dead_wo
 
     snap = snapshot_of(builtin_profiles()[0], captured_at="2026-11-25T10:00:00Z")
     rules = load_rules()
-    here, here_json = evaluate(snap, rules, True)
+    here = evaluate(snap, rules, True)
     evaluator = Evaluator(redact=True, workers=1)
     try:
-        there, there_json = evaluator(snap, (), rules)
+        there = evaluator(snap, (), rules)
         assert evaluator.fallbacks == 0
         drop = ("timing", "captured_at")  # measured per evaluation
-        assert {k: v for k, v in there.items() if k not in drop} == \
-            {k: v for k, v in here.items() if k not in drop}
-        assert there_json == here_json and there["redacted"] is True
+
+        def same(result: dict) -> dict:
+            return {k: v for k, v in result.items() if k not in drop}
+
+        assert same(json.loads(there.result_json)) == same(json.loads(here.result_json))
+        assert same(there.digest) == same(here.digest)
+        assert there.snapshot_json == here.snapshot_json and json.loads(there.result_json)["redacted"] is True
         worker = evaluator.pool.submit(os.getpid).result()
         os.kill(worker, signal.SIGKILL)  # a worker dies: the phone's evaluation must still happen
         time.sleep(0.5)
-        again, _ = evaluator(snap, (), rules)
-        assert again["verdict"] == here["verdict"] and evaluator.fallbacks == 1
+        again = evaluator(snap, (), rules)
+        assert again.digest["verdict"] == here.digest["verdict"] and evaluator.fallbacks == 1
     finally:
         evaluator.close()
+
+
+def test_the_digest_is_the_result_without_its_bulk() -> None:
+    """What the main process gets back from an evaluation: the result's fields the line and the lab page
+    read, the same as in result.json, and far smaller."""
+    from droidcheck.fleet.evaluate import evaluate
+    from droidcheck.rules.loader import load_rules
+    from droidcheck.sim.snapshot import snapshot_of
+
+    profile = find_profile("galaxy-a52-a13-airplane")
+    evaluated = evaluate(snapshot_of(profile, captured_at="2026-11-25T10:00:00Z"), load_rules(), True)
+    result, digest = json.loads(evaluated.result_json), evaluated.digest
+    assert digest["verdict"] == result["verdict"] and digest["device"] == result["device"]
+    assert digest["verdict"]["likely_causes"][0] == profile.expect["first_cause"]
+    assert digest["findings"] == [{k: f[k] for k in ("rule", "title", "status", "area")} for f in result["findings"]]
+    assert "facts" not in digest and len(json.dumps(digest)) < len(evaluated.result_json) / 4

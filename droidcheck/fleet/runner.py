@@ -69,11 +69,14 @@ def _line(t: Target, status: str, result: Mapping[str, Any], attempt: str) -> di
     }
 
 
-def record_not_ready(store: RunStore, t: Target, attempt: str, redact: bool = True) -> dict[str, Any]:
+def record_not_ready(store: RunStore, t: Target, attempt: str, redact: bool = True,
+                     progress: Progress | None = None) -> dict[str, Any]:
     problem = f"{t.state}: {t.hint}" if t.hint else t.state
     result = _stub_result(t, problem, NOT_READY)
     line = _line(t, NOT_READY, result, attempt)
     store.record(line, result, None)
+    if progress is not None:
+        progress.landed(t.key, line, result)
     return line
 
 
@@ -87,7 +90,8 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
     evaluator = evaluator or Evaluator(opts.redact, 0)
     snap = None
     snapshot_json: str | None = None
-    result: CheckResult | dict[str, Any]  # or, for a phone not checked, a stand-in of the same shape
+    result_text: str | None = None  # result.json as made by the evaluation
+    result: CheckResult | dict[str, Any]  # the result's digest or, for a phone not checked, a stand-in
     try:
         with server_slot:
             progress.update(t.key, "reading")
@@ -97,10 +101,12 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
                                        socket_timeout=max(1.0, min(10.0, opts.deadline_s)))
             snap = read(phone, deadline_s=opts.deadline_s)
         progress.update(t.key, "evaluating")
-        result, snapshot_json = evaluator(snap, tuple(t.rules), rules)
+        evaluated = evaluator(snap, tuple(t.rules), rules)
+        result, result_text, snapshot_json = evaluated.digest, evaluated.result_json, evaluated.snapshot_json
         status = {ExitCode.OK: PASSED, ExitCode.FAILED: FAILED}.get(exit_code(result), INCOMPLETE)
     except Exception as exc:  # a bug or an unforeseen adb reply must not take the fleet down
         result = _stub_result(t, f"could not check this device: {type(exc).__name__}: {exc}", INCOMPLETE)
+        result_text = None
         status = INCOMPLETE
         if opts.redact:
             from droidcheck.report.redact import redact_result
@@ -109,7 +115,8 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
         if snap is not None and snapshot_json is None:  # keep what was read, for a later recheck
             snapshot_json = _snapshot_json(snap, opts.redact)
     line = _line(t, status, result, attempt)
-    store.record(line, result, snapshot_json)
+    store.record(line, result if result_text is None else result_text, snapshot_json)
+    progress.landed(t.key, line, result)
     stage = "done" if status in (PASSED, FAILED) else ("incomplete" if status == INCOMPLETE else "failed")
     progress.update(t.key, stage, status)
     return line
@@ -131,7 +138,7 @@ def run_targets(targets: list[Target], rules_for: Callable[[Target], list[Rule]]
     ready = [t for t in targets if t.state == "device"]
     for t in targets:
         if t.state != "device":
-            lines.append(record_not_ready(store, t, attempt, opts.redact))
+            lines.append(record_not_ready(store, t, attempt, opts.redact, progress))
             progress.update(t.key, "failed", NOT_READY)
     if not ready:
         return lines
