@@ -66,8 +66,9 @@ def sim(profiles: Annotated[list[str] | None, typer.Argument(help="Built-in prof
     loaded = [find_profile(p) for p in profiles]
     for profile in loaded:
         profile.phone_costs = profile.phone_costs or phone_costs
-    server = None
-    if not no_connect:
+    def server() -> str:
+        """The ADB server to connect the phones to, started if need be: once they listen, so a port that
+        is taken (exit 2) does not leave a server behind that was started for nothing."""
         from droidcheck.adb.connection import ensure_server, resolve_address, server_answers
 
         address = resolve_address(adb)
@@ -80,10 +81,11 @@ def sim(profiles: Annotated[list[str] | None, typer.Argument(help="Built-in prof
                              "(leave out --adb).")
         running = server_answers(address)
         ensure_server(address)
-        server = str(address)
-        print(f"Connecting the phones to the ADB server at {server}"
+        print(f"Connecting the phones to the ADB server at {address}"
               + ("" if running else " (started it; 'adb kill-server' stops it)") + ".", file=sys.stderr, flush=True)
-    serve(loaded, port or None, server)  # a port taken or reserved is a SimHostError: exit 2
+        return str(address)
+
+    serve(loaded, port or None, None if no_connect else server)  # a port taken or reserved: SimHostError, exit 2
 
 
 def demo(profiles: Annotated[list[str] | None, typer.Argument(help="Profiles to show (default: a few "
