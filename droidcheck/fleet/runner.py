@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from droidcheck.check import exit_code
 from droidcheck.fleet.evaluate import Evaluator, pool_size, snapshot_json
@@ -103,7 +103,8 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
         progress.update(t.key, "evaluating")
         evaluated = evaluator(snap, tuple(t.rules), rules)
         result, result_text, snapshot_json = evaluated.digest, evaluated.result_json, evaluated.snapshot_json
-        status = {ExitCode.OK: PASSED, ExitCode.FAILED: FAILED}.get(exit_code(result), INCOMPLETE)
+        # the digest keeps what exit_code reads ("complete", the verdict's status)
+        status = {ExitCode.OK: PASSED, ExitCode.FAILED: FAILED}.get(exit_code(cast(CheckResult, result)), INCOMPLETE)
     except Exception as exc:  # a bug or an unforeseen adb reply must not take the fleet down
         result = _stub_result(t, f"could not check this device: {type(exc).__name__}: {exc}", INCOMPLETE)
         result_text = None
