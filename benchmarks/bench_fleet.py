@@ -45,7 +45,7 @@ from droidcheck.fleet.runner import FleetOptions
 from droidcheck.fleet.schedule import Scheduler
 from droidcheck.fleet.store import read_lines
 from droidcheck.inspection import PhoneHandle, read
-from droidcheck.sim.host import SimHost
+from droidcheck.sim.host import SimHost, tune_gc_for_serving
 from droidcheck.sim.profile import Faults, builtin_profiles
 
 
@@ -60,7 +60,9 @@ def _serve_phones(phones: int, latency_ms: int, costs: bool, conn: Connection) -
         profiles.append(p)
     host = SimHost()
     try:
-        conn.send([port for _p, port in host.start(profiles)])
+        ports = [port for _p, port in host.start(profiles)]
+        tune_gc_for_serving()  # as `droidcheck sim` does: this process only serves the phones
+        conn.send(ports)
         conn.recv()  # until told to stop
     finally:
         host.stop()
