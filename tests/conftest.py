@@ -169,18 +169,43 @@ def sim_phone(adb_server: AdbServerHandle, sim_host: SimHost) -> Iterator[SimPho
         factory.close()
 
 
+def _environ(pid: int) -> dict[str, str]:
+    """A process's environment as it started (Linux /proc; empty where unreadable)."""
+    from pathlib import Path
+
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (item.decode(errors="replace").partition("=") for item in raw.split(b"\0") if item)
+    return {k: v for k, _sep, v in pairs}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_default_adb_server_left_behind() -> Iterator[None]:
-    """Commands under test that find no server on the default port start one there, as they do for a
-    user (tests of that stop theirs). Any started during the session and still running is stopped at the
-    end, so a test run never leaves an adb server behind on the machine."""
+    """No test may leave an adb server on the default port (5037, the user's own): tests that start one
+    there, as a command does for a user, stop it. One this session started and left running is stopped at
+    the end and the run fails naming the test that started it: every process the tests start inherits a
+    token of this session and pytest's current test name, and the server keeps both in its environment.
+    Servers of other sessions or of the user (no token, or another one) are left alone."""
     import os
+    import secrets
     import signal
 
     from droidcheck.adb.connection import DEFAULT_PORT
 
-    before = set(adb_processes_on(DEFAULT_PORT))
+    token = secrets.token_hex(8)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DROIDCHECK_TEST_SESSION", token)
     yield
-    for pid in set(adb_processes_on(DEFAULT_PORT)) - before:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGTERM)
+    mp.undo()
+    left: dict[int, str] = {}
+    for pid in adb_processes_on(DEFAULT_PORT):
+        env = _environ(pid)
+        if env.get("DROIDCHECK_TEST_SESSION") == token:
+            left[pid] = env.get("PYTEST_CURRENT_TEST", "an unknown test")
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+    if left:
+        pytest.fail("an adb server was left running on the default port 5037 (stopped now), started by: "
+                    + "; ".join(sorted(set(left.values()))), pytrace=False)

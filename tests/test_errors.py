@@ -4,13 +4,14 @@ code, so the CLI reports it clearly (exit 2) instead of as an internal error (ex
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 
 import pytest
 
-from droidcheck.adb.server import AdbServerError
+from droidcheck.adb.server import AdbServerError, adb_processes_on, free_port
 from droidcheck.errors import DroidcheckError
 from droidcheck.rules.loader import RuleLoadError
 from droidcheck.sim.adbd import ProtocolError
@@ -21,9 +22,9 @@ from droidcheck.snapshot import SnapshotError
 from droidcheck.status import ExitCode
 
 
-def _cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, timeout: float = 30, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run([sys.executable, "-m", "droidcheck.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "COLUMNS": "200"})
+                          timeout=timeout, env={**os.environ, "COLUMNS": "200", **(env or {})})
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -35,15 +36,25 @@ def test_user_errors_share_one_root(cls):
     assert cls.exit_code == ExitCode.USAGE == 2
 
 
-def test_sim_on_a_taken_port_is_a_clear_usage_error():
+def test_sim_on_a_taken_port_is_a_clear_usage_error_and_starts_no_adb_server():
+    """It once started the default adb server (port 5037, the user's own; in a test run, left behind) to
+    connect phones that could not listen. Its server address here is a free port: nothing may start there."""
+    adb_port = free_port()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = _cli("sim", "pixel8-a14-healthy", "--port", str(port))
+        try:
+            proc = _cli("sim", "pixel8-a14-healthy", "--port", str(port),
+                        env={"ANDROID_ADB_SERVER_PORT": str(adb_port)})
+            started = adb_processes_on(adb_port)
+        finally:
+            for pid in adb_processes_on(adb_port):
+                os.kill(pid, signal.SIGKILL)
     assert proc.returncode == 2, proc.stderr
     assert "internal error" not in proc.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "--port 0" in proc.stderr
+    assert not started, f"an adb server was started on {adb_port} for phones that never listened"
 
 
 def test_rule_problems_are_listed_one_per_line(tmp_path):

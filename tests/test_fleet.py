@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,10 +23,11 @@ from droidcheck.errors import InputError
 from droidcheck.fleet.api import FleetRequest, run_fleet
 from droidcheck.fleet.history import diff_runs, list_runs
 from droidcheck.fleet.inventory import parse_inventory
+from droidcheck.fleet.progress import Progress
 from droidcheck.fleet.runner import FleetOptions
 from droidcheck.fleet.store import device_key, read_lines
 from droidcheck.sim.host import SimHost
-from droidcheck.sim.profile import Faults, Profile, builtin_profiles
+from droidcheck.sim.profile import Faults, Profile, builtin_profiles, find_profile
 
 pytestmark = pytest.mark.e2e
 
@@ -147,6 +149,39 @@ def test_fleet_checks_every_phone_on_three_servers(lab: Lab, tmp_path: Path, wor
     report = (run / "report.html").read_text()
     assert report.count('<section class="dev"') == len(lab.phones)
     assert report.index(">failed<") < report.index(">passed<")  # worst devices first
+
+
+class _Stages(Progress):
+    """Every (device key, stage) in the order the runner reported them."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def update(self, key: str, stage: str, note: str = "") -> None:
+        with self._lock:
+            self.events.append((key, stage))
+
+
+def test_every_server_is_read_from_the_start_not_one_after_another(lab: Lab, tmp_path: Path) -> None:
+    """Devices come listed server by server; a thread that took the next one in that order and then
+    waited for its server's slot left the other servers idle (two servers, 2 jobs, 1 per server: both
+    jobs queued behind server 1 and the run read one phone at a time)."""
+    servers = lab.servers[1:]  # healthy phones only: nothing here waits for a deadline
+    stages = _Stages()
+    run_fleet(FleetRequest(servers=[s.address for s in servers], out=tmp_path / "run", record_history=False,
+                           options=FleetOptions(jobs=2, per_server=1, deadline_s=DEADLINE, workers=0)), stages)
+    server_of = {k: s.address for s in servers for k in lab.keys_on(s)}
+    reading: dict[str, int] = Counter()
+    for key, stage in stages.events:
+        if stage == "reading":
+            reading[server_of[key]] += 1
+            assert reading[server_of[key]] <= 1, "a server's bound was exceeded"
+        elif stage == "evaluating":
+            reading[server_of[key]] -= 1
+    order = [server_of[k] for k, stage in stages.events if stage == "reading"]
+    assert sorted(order[:2]) == sorted(s.address for s in servers), order
+    assert len(order) == len(server_of)
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -323,19 +358,39 @@ def test_evaluator_in_a_worker_process_matches_the_thread_and_survives_a_dead_wo
 
     snap = snapshot_of(builtin_profiles()[0], captured_at="2026-11-25T10:00:00Z")
     rules = load_rules()
-    here, here_json = evaluate(snap, rules, True)
+    here = evaluate(snap, rules, True)
     evaluator = Evaluator(redact=True, workers=1)
     try:
-        there, there_json = evaluator(snap, (), rules)
+        there = evaluator(snap, (), rules)
         assert evaluator.fallbacks == 0
         drop = ("timing", "captured_at")  # measured per evaluation
-        assert {k: v for k, v in there.items() if k not in drop} == \
-            {k: v for k, v in here.items() if k not in drop}
-        assert there_json == here_json and there["redacted"] is True
+
+        def same(result: dict) -> dict:
+            return {k: v for k, v in result.items() if k not in drop}
+
+        assert same(json.loads(there.result_json)) == same(json.loads(here.result_json))
+        assert same(there.digest) == same(here.digest)
+        assert there.snapshot_json == here.snapshot_json and json.loads(there.result_json)["redacted"] is True
         worker = evaluator.pool.submit(os.getpid).result()
         os.kill(worker, signal.SIGKILL)  # a worker dies: the phone's evaluation must still happen
         time.sleep(0.5)
-        again, _ = evaluator(snap, (), rules)
-        assert again["verdict"] == here["verdict"] and evaluator.fallbacks == 1
+        again = evaluator(snap, (), rules)
+        assert again.digest["verdict"] == here.digest["verdict"] and evaluator.fallbacks == 1
     finally:
         evaluator.close()
+
+
+def test_the_digest_is_the_result_without_its_bulk() -> None:
+    """What the main process gets back from an evaluation: the result's fields the line and the lab page
+    read, the same as in result.json, and far smaller."""
+    from droidcheck.fleet.evaluate import evaluate
+    from droidcheck.rules.loader import load_rules
+    from droidcheck.sim.snapshot import snapshot_of
+
+    profile = find_profile("galaxy-a52-a13-airplane")
+    evaluated = evaluate(snapshot_of(profile, captured_at="2026-11-25T10:00:00Z"), load_rules(), True)
+    result, digest = json.loads(evaluated.result_json), evaluated.digest
+    assert digest["verdict"] == result["verdict"] and digest["device"] == result["device"]
+    assert digest["verdict"]["likely_causes"][0] == profile.expect["first_cause"]
+    assert digest["findings"] == [{k: f[k] for k in ("rule", "title", "status", "area")} for f in result["findings"]]
+    assert "facts" not in digest and len(json.dumps(digest)) < len(evaluated.result_json) / 4

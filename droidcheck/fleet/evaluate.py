@@ -20,9 +20,11 @@ import os
 import signal
 import threading
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from droidcheck.fleet.store import result_json
 from droidcheck.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -35,13 +37,39 @@ RulesKey = tuple[str, ...]  # a target's extra rule directories
 _worker_rules: dict[RulesKey, list[Any]] = {}
 
 
-def evaluate(snap: Snapshot, rules: list[Any], redact: bool) -> tuple[CheckResult, str]:
-    """(result, snapshot JSON) for one read phone; redacted unless ``redact`` is False."""
+#: What a digest keeps of each finding: enough for a results.jsonl line and the lab page's grid.
+DIGEST_FINDING_KEYS = ("rule", "title", "status", "area")
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """One phone evaluated, as the run keeps it. The files' text is made where the evaluation ran (a worker
+    process), so the main process, which also reads every phone, neither encodes the JSON nor unpickles
+    the whole result; it gets the few fields it reads as ``digest``."""
+
+    digest: dict[str, Any]  # result-shaped: see result_digest
+    result_json: str  # result.json
+    snapshot_json: str  # snapshot.json
+
+
+def result_digest(result: CheckResult | dict[str, Any]) -> dict[str, Any]:
+    """The result without its bulk (facts; each finding's evidence, explanation and fixes). It keeps the
+    result's shape, so code that reads those fields reads either (``runner._line``, ``check.exit_code``,
+    the lab's grid cells)."""
+    digest = {k: v for k, v in result.items() if k not in ("facts", "findings")}
+    digest["findings"] = [{k: f.get(k) for k in DIGEST_FINDING_KEYS} for f in result.get("findings") or []]
+    return digest
+
+
+def evaluate(snap: Snapshot, rules: list[Any], redact: bool) -> Evaluated:
+    """One read phone checked; its result and snapshot redacted unless ``redact`` is False."""
     from droidcheck.check import check_snapshot
     from droidcheck.report.redact import phone_regions, redact_result
 
     result = check_snapshot(snap, rules)
-    return (redact_result(result, phone_regions(snap)) if redact else result), snapshot_json(snap, redact)
+    if redact:
+        result = redact_result(result, phone_regions(snap))
+    return Evaluated(result_digest(result), result_json(result), snapshot_json(snap, redact))
 
 
 def snapshot_json(snap: Snapshot, redact: bool) -> str:
@@ -61,7 +89,7 @@ def _rules_for_key(key: RulesKey) -> list[Any]:
     return _worker_rules[key]
 
 
-def _evaluate_in_worker(snap: Snapshot, key: RulesKey, redact: bool) -> tuple[CheckResult, str]:
+def _evaluate_in_worker(snap: Snapshot, key: RulesKey, redact: bool) -> Evaluated:
     return evaluate(snap, _rules_for_key(key), redact)
 
 
@@ -94,8 +122,8 @@ def _warm_up() -> int:
 
 
 class Evaluator:
-    """``evaluator(snap, key, rules)`` → (result, snapshot JSON): in a worker process when a pool is up,
-    else (or when the pool fails) in the calling thread. ``close()`` when the run ends."""
+    """``evaluator(snap, key, rules)`` → :class:`Evaluated`: in a worker process when a pool is up, else (or
+    when the pool fails) in the calling thread. ``close()`` when the run ends."""
 
     def __init__(self, redact: bool, workers: int) -> None:
         self.redact = redact
@@ -113,7 +141,7 @@ class Evaluator:
             for _ in range(workers):  # start the workers now, while the first phones are being read
                 self.pool.submit(_warm_up)
 
-    def __call__(self, snap: Snapshot, key: RulesKey, rules: list[Any]) -> tuple[CheckResult, str]:
+    def __call__(self, snap: Snapshot, key: RulesKey, rules: list[Any]) -> Evaluated:
         pool = self.pool
         if pool is not None:
             try:

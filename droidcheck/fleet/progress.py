@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 STAGES = ("queued", "reading", "evaluating", "done", "incomplete", "failed")
@@ -17,6 +18,11 @@ class Progress:
     def add(self, key: str, label: str) -> None: ...
 
     def update(self, key: str, stage: str, note: str = "") -> None: ...
+
+    def landed(self, key: str, line: Mapping[str, Any], result: Mapping[str, Any]) -> None:
+        """A device's outcome was recorded: its results.jsonl ``line`` and its result (the evaluation's
+        digest, ``droidcheck.fleet.evaluate.result_digest``, or a stand-in of that shape), from memory,
+        before the ``update`` to its final stage."""
 
     def __enter__(self) -> Progress:
         return self

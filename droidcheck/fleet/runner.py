@@ -1,8 +1,10 @@
-"""Check many devices at once: a thread pool bounded overall (``jobs``) and per server (``per_server``).
+"""Check many devices at once: ``jobs`` threads overall, at most ``per_server`` reads at once per server.
 
-Reading a phone is almost all waiting on sockets, so threads suffice; a server semaphore keeps one lab
-host from being flooded while another sits idle. What follows the read (facts, rules, redaction, JSON) is
-CPU work, handed to worker processes in a large fleet (``droidcheck.fleet.evaluate``).
+Reading a phone is almost all waiting on sockets, so threads suffice; the per-server bound keeps one lab
+host from being flooded, and a thread takes the next device only from a server with a slot free
+(``droidcheck.fleet.schedule``), so no server sits idle while another has devices waiting. What follows
+the read (facts, rules, redaction, JSON) is CPU work, handed to worker processes in a large fleet
+(``droidcheck.fleet.evaluate``).
 Each device runs in isolation: ``droidcheck.inspection.read`` never raises for device trouble and honours
 the per-device deadline, and anything unexpected is caught here and recorded as that device's problem, so one bad phone
 only ever affects its own row.
@@ -15,14 +17,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from droidcheck.check import exit_code
 from droidcheck.fleet.evaluate import Evaluator, pool_size, snapshot_json
 from droidcheck.fleet.plan import Target
 from droidcheck.fleet.progress import Progress
+from droidcheck.fleet.schedule import Scheduler
 from droidcheck.fleet.store import RunStore, utc_now
 from droidcheck.result import CheckResult
 from droidcheck.rules.model import Rule
@@ -66,23 +69,29 @@ def _line(t: Target, status: str, result: Mapping[str, Any], attempt: str) -> di
     }
 
 
-def record_not_ready(store: RunStore, t: Target, attempt: str, redact: bool = True) -> dict[str, Any]:
+def record_not_ready(store: RunStore, t: Target, attempt: str, redact: bool = True,
+                     progress: Progress | None = None) -> dict[str, Any]:
     problem = f"{t.state}: {t.hint}" if t.hint else t.state
     result = _stub_result(t, problem, NOT_READY)
     line = _line(t, NOT_READY, result, attempt)
     store.record(line, result, None)
+    if progress is not None:
+        progress.landed(t.key, line, result)
     return line
 
 
 def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions, progress: Progress,
-              server_slot: threading.Semaphore, attempt: str, evaluator: Evaluator | None = None) -> dict[str, Any]:
+              server_slot: AbstractContextManager[object], attempt: str,
+              evaluator: Evaluator | None = None) -> dict[str, Any]:
+    """Read, evaluate and record one device; ``server_slot`` is held for the read alone."""
     from droidcheck.adb.connection import parse_address
     from droidcheck.inspection import PhoneHandle, read
 
     evaluator = evaluator or Evaluator(opts.redact, 0)
     snap = None
     snapshot_json: str | None = None
-    result: CheckResult | dict[str, Any]  # or, for a phone not checked, a stand-in of the same shape
+    result_text: str | None = None  # result.json as made by the evaluation
+    result: CheckResult | dict[str, Any]  # the result's digest or, for a phone not checked, a stand-in
     try:
         with server_slot:
             progress.update(t.key, "reading")
@@ -92,10 +101,13 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
                                        socket_timeout=max(1.0, min(10.0, opts.deadline_s)))
             snap = read(phone, deadline_s=opts.deadline_s)
         progress.update(t.key, "evaluating")
-        result, snapshot_json = evaluator(snap, tuple(t.rules), rules)
-        status = {ExitCode.OK: PASSED, ExitCode.FAILED: FAILED}.get(exit_code(result), INCOMPLETE)
+        evaluated = evaluator(snap, tuple(t.rules), rules)
+        result, result_text, snapshot_json = evaluated.digest, evaluated.result_json, evaluated.snapshot_json
+        # the digest keeps what exit_code reads ("complete", the verdict's status)
+        status = {ExitCode.OK: PASSED, ExitCode.FAILED: FAILED}.get(exit_code(cast(CheckResult, result)), INCOMPLETE)
     except Exception as exc:  # a bug or an unforeseen adb reply must not take the fleet down
         result = _stub_result(t, f"could not check this device: {type(exc).__name__}: {exc}", INCOMPLETE)
+        result_text = None
         status = INCOMPLETE
         if opts.redact:
             from droidcheck.report.redact import redact_result
@@ -104,7 +116,8 @@ def check_one(t: Target, rules: list[Rule], store: RunStore, opts: FleetOptions,
         if snap is not None and snapshot_json is None:  # keep what was read, for a later recheck
             snapshot_json = _snapshot_json(snap, opts.redact)
     line = _line(t, status, result, attempt)
-    store.record(line, result, snapshot_json)
+    store.record(line, result if result_text is None else result_text, snapshot_json)
+    progress.landed(t.key, line, result)
     stage = "done" if status in (PASSED, FAILED) else ("incomplete" if status == INCOMPLETE else "failed")
     progress.update(t.key, stage, status)
     return line
@@ -126,28 +139,45 @@ def run_targets(targets: list[Target], rules_for: Callable[[Target], list[Rule]]
     ready = [t for t in targets if t.state == "device"]
     for t in targets:
         if t.state != "device":
-            lines.append(record_not_ready(store, t, attempt, opts.redact))
+            lines.append(record_not_ready(store, t, attempt, opts.redact, progress))
             progress.update(t.key, "failed", NOT_READY)
-    slots = {s: threading.Semaphore(max(1, opts.per_server)) for s in {t.server for t in ready}}
-    evaluator = Evaluator(opts.redact, pool_size(len(ready), opts.workers)) if ready else None
-    pool = ThreadPoolExecutor(max_workers=max(1, min(opts.jobs, len(ready) or 1)),
-                              thread_name_prefix="droidcheck-fleet")
+    if not ready:
+        return lines
+    scheduler: Scheduler[tuple[int, Target]] = Scheduler(((t.server, (i, t)) for i, t in enumerate(ready)),
+                                                         opts.per_server)
+    evaluator = Evaluator(opts.redact, pool_size(len(ready), opts.workers))
+    done: list[dict[str, Any] | None] = [None] * len(ready)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        while (taken := scheduler.take()) is not None:
+            (i, t), slot = taken
+            try:
+                done[i] = check_one(t, rules_for(t), store, opts, progress, slot, attempt, evaluator)
+            except BaseException as exc:  # the run still ends; the first such error is raised below
+                errors.append(exc)
+            finally:
+                slot.release()
+
+    # threads, not daemons: on Ctrl-C the devices being read finish within their deadline and are
+    # recorded before the process exits (their evaluation falls back to their own thread once the
+    # worker processes are gone)
+    threads = [threading.Thread(target=work, name=f"droidcheck-fleet-{n}")
+               for n in range(max(1, min(opts.jobs, len(ready))))]
     finished = False
     try:
-        futures = [pool.submit(check_one, t, rules_for(t), store, opts, progress, slots[t.server], attempt,
-                               evaluator) for t in ready]
-        pending = set(futures)
-        while pending:  # short waits keep the main thread responsive to Ctrl-C
-            _done, pending = wait(pending, timeout=0.2)
-        lines += [f.result() for f in futures]
+        for th in threads:
+            th.start()
+        for th in threads:
+            while th.is_alive():  # short waits keep the main thread responsive to Ctrl-C
+                th.join(0.2)
         finished = True
     finally:
-        # on Ctrl-C: drop what has not started; devices being read finish within their deadline (their
-        # evaluation falls back to their own thread once the worker processes are gone)
-        pool.shutdown(wait=False, cancel_futures=True)
-        if evaluator is not None:
-            evaluator.close(wait=finished)
-    return lines
+        scheduler.cancel()  # on Ctrl-C: hand out nothing more
+        evaluator.close(wait=finished)
+    if errors:
+        raise errors[0]
+    return lines + [line for line in done if line is not None]
 
 
 def fleet_exit_code(statuses: list[str]) -> ExitCode:

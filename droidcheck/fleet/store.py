@@ -65,6 +65,11 @@ def folder_name(key: str) -> str:
     return f"{readable or 'device'}-{digest}"
 
 
+def result_json(result: Mapping[str, Any]) -> str:
+    """A device's result.json text."""
+    return json.dumps(result, indent=2, ensure_ascii=False)
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -117,14 +122,16 @@ class RunStore:
                 folders.setdefault(key, folder_name(key))
         return self.path / "devices" / folders[key]
 
-    def record(self, line: dict[str, Any], result: Mapping[str, Any] | None, snapshot_json: str | None) -> None:
-        """Persist one finished device. Thread-safe; durable when it returns."""
+    def record(self, line: dict[str, Any], result: Mapping[str, Any] | str | None,
+               snapshot_json: str | None) -> None:
+        """Persist one finished device: ``result`` is its result, or that result's JSON text already made
+        (``result_json``). Thread-safe; durable when it returns."""
         d = self.device_dir(line["key"])
         d.mkdir(parents=True, exist_ok=True)
         if snapshot_json is not None:
             _write_atomic(d / "snapshot.json", snapshot_json)
         if result is not None:
-            _write_atomic(d / "result.json", json.dumps(result, indent=2, ensure_ascii=False))
+            _write_atomic(d / "result.json", result if isinstance(result, str) else result_json(result))
         data = json.dumps(line, ensure_ascii=False) + "\n"
         # Append under the lock (lines never interleave), fsync outside it: a device waits for its own
         # line to reach the disk, not for every other device's fsync in turn (group commit by the OS).

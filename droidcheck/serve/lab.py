@@ -1,9 +1,12 @@
 """The lab: fleet runs started from the page, their progress as events, history and diff.
 
 A run is :func:`droidcheck.fleet.api.run_fleet` — the same as ``droidcheck fleet`` — in a thread, with a
-progress object that publishes each device's stage and, when it lands, its verdict and its status per
-area (the devices × areas grid). One run at a time. Servers come from ``serve``'s own ``--adb`` /
-``--inventory``: the page never names files or servers of its own.
+progress object that keeps each device's stage and, when it lands, its verdict and its status per area
+(the devices × areas grid), taken from the result the runner holds in memory (never read back from the
+run folder). Rows that changed are sent to the pages together, at most once per :data:`ROW_TICK_S`: a
+200-phone run makes ~800 row changes, and one event each kept the server and the browser busy on the
+cores the run needs. One run at a time. Servers come from ``serve``'s own ``--adb`` / ``--inventory``: the
+page never names files or servers of its own.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,11 +23,13 @@ from droidcheck.fleet.progress import Progress
 from droidcheck.serve.events import EventBus
 from droidcheck.serve.station import StationError
 
+#: How often changed rows are sent to the pages while a run goes (seconds).
+ROW_TICK_S = 0.25
 #: Worst first: the colour of a grid cell is its area's worst finding.
 AREA_RANK = {"fail": 0, "warn": 1, "unknown": 2, "pass": 3, "skip": 4, "manual": 5}
 
 
-def area_cells(result: dict[str, Any] | None) -> dict[str, str]:
+def area_cells(result: Mapping[str, Any] | None) -> dict[str, str]:
     """Area → worst status among its checks (manual checklist items left out)."""
     cells: dict[str, str] = {}
     for f in (result or {}).get("findings") or []:
@@ -63,6 +69,9 @@ class _WebProgress(Progress):
     def update(self, key: str, stage: str, note: str = "") -> None:
         self.lab._row_updated(key, stage, note)
 
+    def landed(self, key: str, line: Mapping[str, Any], result: Mapping[str, Any]) -> None:
+        self.lab._row_landed(key, line, result)
+
 
 class Lab:
     def __init__(self, bus: EventBus, *, servers: list[str], inventory: Path | None, runs_dir: Path,
@@ -80,7 +89,10 @@ class Lab:
         self.error: str | None = None
         self.started_at: float | None = None
         self._lock = threading.Lock()
-        self._store: Any = None
+        self._folders: dict[str, str] = {}  # device key -> its folder in the current run
+        self._dirty: dict[str, None] = {}  # rows changed since they were last sent, in order
+        self._run_ended = threading.Event()
+        self._send_lock = threading.Lock()  # batches reach the pages in the order they were taken
 
     # -- runs --------------------------------------------------------------------------------------
     def start(self, jobs: int = 16) -> Path:
@@ -90,7 +102,9 @@ class Lab:
         with self._lock:
             if self.running:
                 raise StationError("a fleet run is already going: wait for it to finish")
-            self.running, self.rows, self.summary, self.error, self._store = True, {}, None, None, None
+            self.running, self.rows, self.summary, self.error = True, {}, None, None
+            self._folders, self._dirty = {}, {}
+            self._run_ended = threading.Event()
             self.started_at = time.time()
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
             self.run_dir = self.runs_dir / f"serve-{stamp}-{int(time.time() * 1000) % 1000:03d}"
@@ -102,6 +116,8 @@ class Lab:
         req = FleetRequest(servers=list(self.servers), inventory=inventory, out=self.run_dir, db=self.db,
                            options=FleetOptions(jobs=jobs, redact=self.redact))
         self.bus.publish("lab", {"kind": "started", "run_dir": self.run_dir.name})
+        threading.Thread(target=self._send_rows_while_running, args=(self._run_ended,),
+                         name="droidcheck-lab-rows", daemon=True).start()
         threading.Thread(target=self._run, args=(req,), name="droidcheck-lab", daemon=True).start()
         return self.run_dir
 
@@ -115,47 +131,64 @@ class Lab:
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             self.error = str(message)
         finally:
+            self._run_ended.set()
+            self._send_rows()  # every row as it ended, before the page hears the run is over
             self.running = False
             self.bus.publish("lab", {"kind": "finished", "error": self.error,
                                      "counts": (self.summary or {}).get("counts")})
 
     # -- progress (runner threads) -----------------------------------------------------------------
     def _row_added(self, key: str, label: str) -> None:
-        row = LabRow(key, label)
         with self._lock:
-            self.rows[key] = row
-        self.bus.publish("lab-row", row.to_dict())
+            self.rows[key] = LabRow(key, label)
+            self._dirty[key] = None
 
     def _row_updated(self, key: str, stage: str, note: str) -> None:
         with self._lock:
             row = self.rows.setdefault(key, LabRow(key, key))
             row.stage, row.note = stage, note
-        if stage in ("done", "failed"):
-            self._landed(row, note)
-        self.bus.publish("lab-row", row.to_dict())
+            self._dirty[key] = None
 
-    def _landed(self, row: LabRow, status: str) -> None:
-        from droidcheck.fleet.store import RunStore
-
-        row.status = status
-        if self.run_dir is None:
-            return
-        try:
-            if self._store is None:  # not RunStore.open: it trims results.jsonl, which the run is writing
-                manifest = json.loads((self.run_dir / "manifest.json").read_text(encoding="utf-8"))
-                self._store = RunStore(self.run_dir, manifest)
-            store = self._store
-            result = store.result_of(row.key)
-            folder = store.device_dir(row.key)
-        except Exception:  # the row still shows its status; the grid cell stays empty
-            return
-        if result:
-            row.verdict = str((result.get("verdict") or {}).get("status") or "")
-            causes = (result.get("verdict") or {}).get("likely_causes") or []
-            titles = {f.get("rule"): f.get("title") for f in result.get("findings") or []}
+    def _row_landed(self, key: str, line: Mapping[str, Any], result: Mapping[str, Any]) -> None:
+        """A device's outcome, from the runner's own result (``result`` is its digest: verdict, causes'
+        titles, each finding's area and status)."""
+        verdict = result.get("verdict") or {}
+        causes = verdict.get("likely_causes") or []
+        titles = {f.get("rule"): f.get("title") for f in result.get("findings") or []}
+        with self._lock:
+            row = self.rows.setdefault(key, LabRow(key, key))
+            row.status = str(line.get("status") or "")
+            row.verdict = str(verdict.get("status") or "")
             row.cause = str(titles.get(causes[0], causes[0])) if causes else ""
             row.areas = area_cells(result)
-        row.report = folder.name
+            row.report = self._folder(key)
+            self._dirty[key] = None
+
+    def _folder(self, key: str) -> str:
+        """The device's folder in the run (the run's manifest, read once; called under the lock)."""
+        if key not in self._folders and self.run_dir is not None:
+            try:  # not RunStore.open: it trims results.jsonl, which the run is writing
+                manifest = json.loads((self.run_dir / "manifest.json").read_text(encoding="utf-8"))
+                folders = manifest.get("folders")
+                self._folders = {str(k): str(v) for k, v in folders.items()} if isinstance(folders, dict) else {}
+            except (OSError, ValueError):
+                pass  # the row shows its outcome, without a report link
+        return self._folders.get(key, "")
+
+    # -- rows to the pages -------------------------------------------------------------------------
+    def _send_rows(self) -> None:
+        """Publish every row changed since the last call, as one event (an older batch never follows a
+        newer one: the page would show a row going back a stage)."""
+        with self._send_lock:
+            with self._lock:
+                keys, self._dirty = list(self._dirty), {}
+                rows = [self.rows[k].to_dict() for k in keys if k in self.rows]
+            if rows:
+                self.bus.publish("lab-rows", {"rows": rows})
+
+    def _send_rows_while_running(self, ended: threading.Event) -> None:
+        while not ended.wait(ROW_TICK_S):
+            self._send_rows()
 
     def result_path(self, folder: str) -> Path:
         """The saved result of one device of the current run; ``folder`` must be one the run made."""

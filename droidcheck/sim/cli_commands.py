@@ -66,7 +66,7 @@ def sim(profiles: Annotated[list[str] | None, typer.Argument(help="Built-in prof
     loaded = [find_profile(p) for p in profiles]
     for profile in loaded:
         profile.phone_costs = profile.phone_costs or phone_costs
-    server = None
+    start_server = None
     if not no_connect:
         from droidcheck.adb.connection import ensure_server, resolve_address, server_answers
 
@@ -78,12 +78,17 @@ def sim(profiles: Annotated[list[str] | None, typer.Argument(help="Built-in prof
                              "could not reach them",
                              f"Run 'droidcheck sim' on {address.host} itself, or connect them to a server here "
                              "(leave out --adb).")
-        running = server_answers(address)
-        ensure_server(address)
-        server = str(address)
-        print(f"Connecting the phones to the ADB server at {server}"
-              + ("" if running else " (started it; 'adb kill-server' stops it)") + ".", file=sys.stderr, flush=True)
-    serve(loaded, port or None, server)  # a port taken or reserved is a SimHostError: exit 2
+
+        def start_server() -> str:
+            """Called once the phones listen: a taken port (exit 2) starts no server for nothing."""
+            running = server_answers(address)
+            ensure_server(address)
+            print(f"Connecting the phones to the ADB server at {address}"
+                  + ("" if running else " (started it; 'adb kill-server' stops it)") + ".", file=sys.stderr,
+                  flush=True)
+            return str(address)
+
+    serve(loaded, port or None, start_server)  # a port taken or reserved: SimHostError, exit 2
 
 
 def demo(profiles: Annotated[list[str] | None, typer.Argument(help="Profiles to show (default: a few "

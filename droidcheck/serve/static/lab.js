@@ -1,6 +1,7 @@
-// The lab page: one table row per device, updated from the event stream. Updates are applied once per
-// animation frame, so a 200-phone run redraws at most 60 times a second however fast results land. Every
-// value is set with textContent: phone text never becomes markup.
+// The lab page: one table row per device, updated from the event stream. The server sends the rows that
+// changed together, a few times a second ("lab-rows"); they are applied on the next animation frame, and
+// a row is redrawn only when its data changed. Every value is set with textContent: phone text never
+// becomes markup.
 "use strict";
 (function () {
   const csrf = document.querySelector('meta[name="csrf"]').content;
@@ -89,7 +90,7 @@
   const source = new EventSource("/events");
   source.addEventListener("open", () => { conn.hidden = true; });
   source.addEventListener("error", () => { conn.hidden = false; });
-  source.addEventListener("lab-row", (e) => queue(JSON.parse(e.data)));
+  source.addEventListener("lab-rows", (e) => { for (const row of JSON.parse(e.data).rows) queue(row); });
   source.addEventListener("lab", (e) => {
     const data = JSON.parse(e.data);
     if (data.kind === "started") {
