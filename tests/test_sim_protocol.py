@@ -463,3 +463,12 @@ def test_interpreter_refuses_what_it_does_not_model_in_co_processes() -> None:
     assert "7: bad file descriptor" in err and "bad number" in err and out == "rc=2\n"
     out, _, _ = sh('echo "$KSH_VERSION"')
     assert "MIRBSD KSH" in out  # scripts test it before using ksh syntax
+
+
+def test_interpreter_functions_run_in_the_shell_and_refuse_what_it_does_not_model() -> None:
+    """``NAME() { LIST; }`` (the one-round-trip script defines its frame printer once and calls it per job):
+    the body runs in the shell itself, so its assignments stay."""
+    out, err, _ = sh('x=1\nf() { echo "in f $x"; x=2; }\nf\necho "after $x"\nif true; then f; fi\nf 1\necho "rc=$?"')
+    assert out == "in f 1\nafter 2\nin f 2\nrc=2\n" and "without arguments" in err
+    _out, err, _ = sh("f() echo x")
+    assert "'{' expected" in err

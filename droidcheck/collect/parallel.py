@@ -157,10 +157,14 @@ def _start(job: Job, device_timeout: bool) -> str:
     return f'if {job.cond}; then {line}; else echo "{n} - -" >&4; fi'
 
 
+#: The shell function that waits for any job's notice and prints its frame (a skipped job prints nothing).
+COLLECT = "c"
+
+
 def _collect(framing: Framing) -> str:
-    """Wait for any job's notice and print its frame (a skipped job prints nothing)."""
-    return (f'if read -r n r id <&3 && [ "$r" != - ]; then {framing.begin_any("id", mark="m")}; cat "$d/$n"; '
-            f'{framing.end_any("id", "$r", mark="m")}; fi')
+    """The definition of :data:`COLLECT` (defined once: the script calls it once per job)."""
+    return (f'{COLLECT}() {{ if read -r n r id <&3 && [ "$r" != - ]; then {framing.begin_any("id", mark="m")}; '
+            f'cat "$d/$n"; {framing.end_any("id", "$r", mark="m")}; fi; }}')
 
 
 def _choice(name: str, jobs: list[Job], waited: set[int]) -> list[str]:
@@ -258,11 +262,12 @@ def parallel_script(items: list[BatchItem], app_probes: list[Probe], framing: Fr
              f'if [ -z "$KSH_VERSION" ]; then why="this shell has no co-processes (not mksh)"; {refuse}; fi',
              "cat |&",
              "exec 4>&p; exec 3<&p",
-             framing.mark_assignment("m")]
+             framing.mark_assignment("m"),
+             _collect(framing)]
     fewest, most, slot_lines = _slots(jobs)
     lines += slot_lines
     queue = _jobs(items, app_probes, sms_at=most)
-    collect = _collect(framing)
+    collect = COLLECT
     made: set[str] = set()
     waited: set[int] = set()
     frames_before: dict[str, int] = {}

@@ -115,8 +115,16 @@ class Group:
 
 
 @dataclass
+class Function:
+    """``NAME() { LIST; }``: defines NAME, run in the shell itself (no arguments) when called."""
+
+    name: str
+    body: list[AndOr] = field(default_factory=list)
+
+
+@dataclass
 class Pipeline:
-    commands: list[Simple | If | Group]
+    commands: list[Simple | If | Group | Function]
     negate: bool = False
 
 
@@ -130,6 +138,7 @@ class AndOr:
 
 #: Characters that end an unquoted word or start quoting/expansion; a run of anything else is literal.
 _PLAIN_RUN = re.compile(r"[^ \t\r\n;&|<>'\"\\$`]+")
+_FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\(\)")
 _RESERVED = {"if", "then", "elif", "else", "fi", "{", "}"}
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -401,7 +410,7 @@ class _Parser:
             cmds.append(self.command())
         return Pipeline(cmds, negate)
 
-    def command(self) -> Simple | If | Group:
+    def command(self) -> Simple | If | Group | Function:
         word = self._reserved()
         if word == "if":
             return self.if_clause()
@@ -419,6 +428,18 @@ class _Parser:
             return group
         if word is not None:
             raise ShellSyntaxError(f"syntax error: {word!r} unexpected")
+        tok = self._peek()
+        name = tok.literal() if isinstance(tok, Word) else None
+        if name is not None and _FUNCTION_NAME.fullmatch(name):
+            self.pos += 1
+            self._skip_newlines()
+            if self._reserved() != "{":
+                raise ShellSyntaxError(f"syntax error: '{{' expected after {name}")
+            body = self.command()
+            assert isinstance(body, Group)
+            if body.redirects:
+                raise ShellSyntaxError("syntax error: the simulator's functions take no redirections")
+            return Function(name[:-2], body.body)
         return self.simple()
 
     def _expect(self, word: str) -> None:
@@ -786,6 +807,7 @@ class Shell:
         self.jobs: dict[int, asyncio.Task[int]] = {}
         self.coproc: _CoPipe | None = None  # the co-process started by ``cat |&``
         self.fds: dict[int, tuple[str, _CoPipe]] = {}  # fds 3+ the shell holds: ("r" | "w", pipe)
+        self.functions: dict[str, list[AndOr]] = {}
         self._last_subst_rc: int | None = None  # status of the last $(...) in the command being expanded
         self._next_pid = 5000
 
@@ -797,7 +819,7 @@ class Shell:
         """A copy for a background job: same phone, own variables (a forked subshell)."""
         sub = Shell(self.runner, self.emit, self.flush, dict(self.env), self.missing, self.fs)
         sub._next_pid = self._next_pid * 10
-        sub.coproc, sub.fds = self.coproc, dict(self.fds)
+        sub.coproc, sub.fds, sub.functions = self.coproc, dict(self.fds), dict(self.functions)
         return sub
 
     async def run(self, script: str) -> int:
@@ -917,6 +939,11 @@ class Shell:
         for n, cmd in enumerate(pipe.commands):
             if isinstance(cmd, If):
                 out, err, rc = await self._if(cmd, capture=n < last or bool(cmd.redirects))
+            elif isinstance(cmd, Function):
+                if len(pipe.commands) > 1:
+                    return await self._unsupported("a function definition in a pipeline")
+                self.functions[cmd.name] = cmd.body
+                out, err, rc = "", "", 0
             elif isinstance(cmd, Group):
                 if cmd.redirects:
                     return await self._unsupported("'{ }' with redirections")
@@ -1055,6 +1082,10 @@ class Shell:
             result = Output(rc=rc)
         elif argv[0] == "read":
             result = await self._read(argv, pipe_in, stdin)
+        elif argv[0] in self.functions:
+            if len(argv) > 1 or cmd.redirects or stdin is not None:
+                return "", f"{SHELL}: the simulator calls functions alone, without arguments or pipes\n", 2
+            return "", "", await self._list(self.functions[argv[0]])
         else:
             result = await self._exec(argv, stdin or "")
         sinks = {"out": [], "err": [], "null": []}  # type: dict[str, list[str]]
