@@ -472,3 +472,20 @@ def test_interpreter_functions_run_in_the_shell_and_refuse_what_it_does_not_mode
     assert out == "in f 1\nafter 2\nin f 2\nrc=2\n" and "without arguments" in err
     _out, err, _ = sh("f() echo x")
     assert "'{' expected" in err
+
+
+def test_interpreter_parses_line_by_line_only_what_is_complete_on_each_line() -> None:
+    """The line cache (a simulator serving many phones parses each read's repeated lines once) gives the
+    same trees as parsing the whole text, and falls back to it for anything spread over lines."""
+    from droidcheck.sim.shell import _parse_text, parse
+
+    for script in ('echo a; echo b\nx=$(echo "c d") && echo "$x" &\nwait',
+                   "if true\nthen echo a\nelif false; then echo b\nfi",
+                   "echo 'one\ntwo'\necho three",
+                   "echo a &&\necho b",
+                   "echo a \\\nb",
+                   "f() {\necho in f\n}\nf"):
+        assert repr(parse(script)) == repr(_parse_text(script)), script
+    assert sh("if true\nthen echo a\nfi\necho 'x\ny'")[0] == "a\nx\ny\n"
+    assert "syntax" in sh("echo ok\nif true; then echo a")[1]  # an error still runs nothing
+    assert sh("echo ok\nif true; then echo a")[0] == ""

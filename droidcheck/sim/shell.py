@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -338,8 +339,36 @@ class _Lexer:
 
 
 def parse(script: str) -> list[AndOr]:
-    """Parse a script into and-or lists. Raises :class:`ShellSyntaxError`."""
+    """Parse a script into and-or lists. Raises :class:`ShellSyntaxError`.
+
+    A script whose every line is a complete command on its own (droidcheck's are: each read's script
+    differs from the last only in the lines that carry its nonce) is parsed line by line through a bounded
+    cache, so a simulator serving hundreds of phones does not parse the same lines for each of them. A
+    line that is not complete alone (``if`` spread over lines, a quote or ``&&`` running on) makes the
+    whole script parse at once, as before; the trees are never changed once built, so sharing is safe."""
+    if "\\\n" not in script:
+        program: list[AndOr] = []
+        for line in script.split("\n"):
+            nodes = _parse_line(line) if line.strip() else []
+            if nodes is None:
+                break
+            program += nodes
+        else:
+            return program
+    return _parse_text(script)
+
+
+def _parse_text(script: str) -> list[AndOr]:
     return _Parser(_Lexer(script).tokens()).program()
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_line(line: str) -> list[AndOr] | None:
+    """One line's commands, or None when the line is not complete alone (or not valid)."""
+    try:
+        return _parse_text(line)
+    except ShellSyntaxError:
+        return None
 
 
 class _Parser:
