@@ -328,7 +328,7 @@ def test_a_result_carries_its_phone_countries_so_every_later_redaction_reads_nat
 
 # -- property tests: generated identifiers never survive, generated facts are never touched -----------------
 
-from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from hypothesis import HealthCheck, assume, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 REGIONS = ("GB", "DE", "FR", "US", "IN", "ES", "IT", "JP", "BR", "CN", "RU", "KR", "AU", "MX", "NL")
@@ -377,6 +377,10 @@ def test_generated_phone_numbers_never_survive(number, context):
 @PROPERTY
 @given(st.lists(phone_numbers().filter(lambda n: not n[0].startswith("+")), min_size=2, max_size=12),
        st.sampled_from(REGIONS))
+# Found by this property in CI: the "89" ending one French number started an "ICCID" that swallowed the
+# next number and left the rest of both behind ("06 12 34 50 [redacted] 00").
+@example([("06 12 34 50 89", "612345089", "FR"), ("06 12 34 50 00", "612345000", "FR"),
+          ("06 12 34 50 00", "612345000", "FR")], "FR")
 def test_generated_lists_of_national_numbers_never_survive(numbers, region):
     """Numbers written next to each other ("07700 900123 07961 900875 …") are each found, however long
     the list: they are not read as one over-long number, nor cut in the middle of one."""

@@ -27,8 +27,10 @@ REDACTED = "[redacted]"
 
 # -- identifiers ---------------------------------------------------------------------------------------
 #: SIM serial (ICCID): "89" (telecom), then 17-19 more digits, sometimes padded with a hex F; as printed or
-#: grouped on the card ("8944 1100 6851 2345 678").
-_ICCID = re.compile(r"8(?<![\w.]8)9(?:[ -]?\d){16,18}[Ff]?(?![\w.])")
+#: grouped on the card ("8944 1100 6851 2345 678"). A grouped one does not start right after another group
+#: of digits: in "… 50 89 06 12 34 50 00 …" (numbers written side by side) that "89" ends a phone number,
+#: and taking it as an ICCID's start would leave the rest of both numbers behind.
+_ICCID = re.compile(r"8(?<![\w.]8)9(?:\d{16,18}[Ff]?|(?<!\d[ -]89)(?:[ -]?\d){16,18}[Ff]?)(?![\w.])")
 #: 15-17 digits in one run: IMEI, IMEISV, IMSI. Nothing the checks read is that long.
 _LONG_ID = re.compile(r"\d(?<![\w.]\d)\d{14,16}(?![\w.])")
 #: An IMEI written in groups ("35-693803-564380-9", "35 693803 564380 9"): 15 digits with a valid Luhn check.
