@@ -489,3 +489,15 @@ def test_interpreter_parses_line_by_line_only_what_is_complete_on_each_line() ->
     assert sh("if true\nthen echo a\nfi\necho 'x\ny'")[0] == "a\nx\ny\n"
     assert "syntax" in sh("echo ok\nif true; then echo a")[1]  # an error still runs nothing
     assert sh("echo ok\nif true; then echo a")[0] == ""
+
+
+def test_a_long_running_phone_keeps_only_its_recent_history(monkeypatch) -> None:
+    """`droidcheck sim` may serve a lab for days: its record of shell commands and command events is
+    bounded, the most recent kept in order."""
+    from droidcheck.sim import adbd
+
+    monkeypatch.setattr(adbd, "HISTORY_LIMIT", 10)
+    history: list[int] = []
+    for n in range(1000):
+        adbd._keep_recent(history, n)
+    assert len(history) <= 10 and history == list(range(history[0], 1000))

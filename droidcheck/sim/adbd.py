@@ -39,6 +39,7 @@ import struct
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from droidcheck.errors import DroidcheckError
 from droidcheck.sim import commands
@@ -114,6 +115,19 @@ def garbage(profile: Profile, line: str) -> str:
              for _ in range(rng.randint(3, 40))]
     lines.insert(rng.randrange(len(lines)), "\ufffd\x00\x1b[31m\u00e9\u4e2d")
     return "\n".join(lines) + "\n"
+
+
+#: How much of its history (shell commands, command events) a phone keeps: a `droidcheck sim` serving a lab
+#: for days must not grow without bound; tests look at far fewer.
+HISTORY_LIMIT = 20_000
+_T = TypeVar("_T")
+
+
+def _keep_recent(history: list[_T], item: _T) -> None:
+    """Append ``item``; past the limit, drop the older half (amortised O(1), the recent order kept)."""
+    history.append(item)
+    if len(history) > HISTORY_LIMIT:
+        del history[: len(history) // 2]
 
 
 class SimPhone:
@@ -200,14 +214,14 @@ class SimPhone:
             self.stalled = True
             await _forever()
         line = " ".join(argv)
-        self.command_events.append(("start", line))
+        _keep_recent(self.command_events, ("start", line))
         self.running += 1
         self.max_running = max(self.max_running, self.running)
         try:
             return await self._answer(argv, line)
         finally:
             self.running -= 1
-            self.command_events.append(("end", line))
+            _keep_recent(self.command_events, ("end", line))
 
     async def _answer(self, argv: list[str], line: str) -> Output:
         faults = self.profile.faults
@@ -406,7 +420,7 @@ class DeviceConnection:
 
     async def _shell(self, stream: Stream, command: str, v2: bool, stderr: bool = True) -> None:
         """Run ``command`` through the interpreter, streaming output as each statement finishes."""
-        self.phone.shell_log.append(command)
+        _keep_recent(self.phone.shell_log, command)
         pending: list[tuple[int, bytes]] = []
 
         async def emit(fd: int, data: bytes) -> None:
