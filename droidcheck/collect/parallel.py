@@ -213,14 +213,14 @@ def _slots(jobs: int | None) -> tuple[int, int, list[str]]:
     """(fewest, most, shell lines setting ``$J``): the phone's core count decides unless ``jobs`` is set."""
     if jobs is not None:
         return jobs, jobs, [f"J={jobs}"]
-    lines = ["c=$(nproc 2>/dev/null | grep -xE '[0-9]{1,4}')", f"J={DEFAULT_JOBS}"]
+    lines = ["cores=$(nproc 2>/dev/null | grep -xE '[0-9]{1,4}')", f"J={DEFAULT_JOBS}"]
     steps: list[tuple[int, int]] = []
     for cores in range(MAX_JOBS * 2 // 3, 0, -1):  # one and a half per core, MIN_JOBS to MAX_JOBS
         slots = max(MIN_JOBS, min(MAX_JOBS, cores * 3 // 2))
         if not steps or steps[-1][1] != slots:
             steps.append((cores, slots))
-    tests = [f'[ "$c" -ge {cores} ]; then J={slots}' for cores, slots in steps if slots > MIN_JOBS]
-    lines.append('if [ -n "$c" ]; then if ' + "; elif ".join(tests) + f"; else J={MIN_JOBS}; fi; fi")
+    tests = [f'[ "$cores" -ge {cores} ]; then J={slots}' for cores, slots in steps if slots > MIN_JOBS]
+    lines.append('if [ -n "$cores" ]; then if ' + "; elif ".join(tests) + f"; else J={MIN_JOBS}; fi; fi")
     return MIN_JOBS, MAX_JOBS, lines
 
 
