@@ -224,23 +224,30 @@ def _under_simulator_fs(script: str, profile, fs) -> str:
     return b"".join(out).decode()
 
 
+def _phone_with(tmp_path: Path, stub_bin: Path, name: str, body: str) -> tuple[dict[str, str], Path]:
+    """(environment, the phone's /data/local/tmp) for mksh with the phone command ``name`` replaced by a
+    ``sh`` script ``body`` (the other commands stay ``stub_bin``'s)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    (bin_dir / name).chmod(0o755)
+    base = tmp_path / "phone-tmp"
+    base.mkdir()
+    env = {**os.environ, "DC_PROFILE": "pixel8-a14-healthy",
+           "PATH": f"{bin_dir}{os.pathsep}{stub_bin}{os.pathsep}{os.environ['PATH']}"}
+    return env, base
+
+
 def test_parallel_script_cuts_a_hung_command_and_cleans_up_under_mksh(stub_bin: Path, tmp_path: Path) -> None:
     """A command that never ends is stopped by its ``timeout`` (124) while the others finish, and the
     directory is removed."""
-    hang_bin = tmp_path / "bin"
-    hang_bin.mkdir()
-    (hang_bin / "getprop").write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
-    (hang_bin / "getprop").chmod(0o755)
-    base = tmp_path / "phone-tmp"
-    base.mkdir()
+    env, base = _phone_with(tmp_path, stub_bin, "getprop", "exec sleep 60")
     framing = Framing()
     items = [BatchItem(i.probe, i.command, 0.5 if i.probe == "getprop" else i.timeout_s)
              for i in items_for(phase_probes(1), [])]
     from droidcheck.collect.parallel import SETUP, build_parallel_script, per_app_prefixes
 
     script = build_parallel_script(items, phase_probes(2), framing, tmp_base=str(base))
-    env = {**os.environ, "DC_PROFILE": "pixel8-a14-healthy",
-           "PATH": f"{hang_bin}{os.pathsep}{stub_bin}{os.pathsep}{os.environ['PATH']}"}
     reply = subprocess.run([MKSH, "-c", script], capture_output=True, env=env, timeout=60).stdout
     parser = _split(reply, framing, [*(i.probe for i in items), SETUP], per_app_prefixes(phase_probes(2)))
     assert parser.problems == []
@@ -256,15 +263,8 @@ def test_parallel_script_killed_mid_read_leaves_nothing_under_mksh(stub_bin: Pat
     import signal
     import time
 
-    slow_bin = tmp_path / "bin"
-    slow_bin.mkdir()
-    (slow_bin / "dumpsys").write_text("#!/bin/sh\nexec sleep 30\n", encoding="utf-8")
-    (slow_bin / "dumpsys").chmod(0o755)
-    base = tmp_path / "phone-tmp"
-    base.mkdir()
+    env, base = _phone_with(tmp_path, stub_bin, "dumpsys", "exec sleep 30")
     script, _, _ = _parallel_script(Framing(), str(base))
-    env = {**os.environ, "DC_PROFILE": "pixel8-a14-healthy",
-           "PATH": f"{slow_bin}{os.pathsep}{stub_bin}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.Popen([MKSH, "-c", script], stdout=subprocess.PIPE, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
@@ -308,15 +308,9 @@ def test_parallel_script_chooses_amazon_from_the_app_lists_when_its_dump_fails_u
     that dump fails (here: cut by its limit), the phone falls back to the `pm list packages` lines, as the
     host judges, so the app's other probes still run in the one round trip."""
     amazon = "com.amazon.mShop.android.shopping"
-    hang_bin = tmp_path / "bin"
-    hang_bin.mkdir()
-    real_dumpsys = stub_bin / "dumpsys"
-    (hang_bin / "dumpsys").write_text(
-        f'#!/bin/sh\nif [ "$1 $2" = "package {amazon}" ]; then exec sleep 60; fi\nexec {real_dumpsys} "$@"\n',
-        encoding="utf-8")
-    (hang_bin / "dumpsys").chmod(0o755)
-    base = tmp_path / "phone-tmp"
-    base.mkdir()
+    env, base = _phone_with(tmp_path, stub_bin, "dumpsys",
+                            f'if [ "$1 $2" = "package {amazon}" ]; then exec sleep 60; fi\n'
+                            f'exec {stub_bin / "dumpsys"} "$@"')
     from droidcheck.collect import plan
     from droidcheck.collect.parallel import SETUP, build_parallel_script, per_app_prefixes
 
@@ -325,8 +319,6 @@ def test_parallel_script_chooses_amazon_from_the_app_lists_when_its_dump_fails_u
     items = items_for(phase_probes(1), [])
     framing = Framing()
     script = build_parallel_script(items, app_probes, framing, tmp_base=str(base))
-    env = {**os.environ, "DC_PROFILE": "pixel8-a14-healthy",
-           "PATH": f"{hang_bin}{os.pathsep}{stub_bin}{os.pathsep}{os.environ['PATH']}"}
     reply = subprocess.run([MKSH, "-c", script], capture_output=True, env=env, timeout=60).stdout
     parser = _split(reply, framing, [*(i.probe for i in items), SETUP], per_app_prefixes(app_probes))
     assert parser.problems == []
