@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from fixture_files import fixture
+from sim_listing import read_listing
 
 from droidcheck.adb.server import free_port
 from droidcheck.facts.registry import FACTS
@@ -74,39 +73,13 @@ def test_devices_connect_to_nothing_is_a_clear_error(adb_server):
     assert "could not connect" in proc.stderr and "Wireless debugging" in proc.stderr
 
 
-def _read_listing(proc: subprocess.Popen, timeout: float) -> list[str]:
-    """The lines ``droidcheck sim`` prints up to 'running', read on a thread so a silent process cannot hang us."""
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            line = lines.get(timeout=left)
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        seen.append(line)
-        if "running" in line:
-            return seen
-    proc.kill()
-    pytest.fail(f"droidcheck sim did not come up: stdout={seen!r} stderr={proc.stderr.read()!r}")
-
-
 @pytest.mark.e2e
 def test_sim_command_serves_phones_until_stopped(adb_server):
     proc = subprocess.Popen([sys.executable, "-m", "droidcheck.cli", "sim", "pixel8-a14-healthy",
                              "motog6-a8-clock-off", "--port", "0", "--adb", adb_server.address],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        listing = _read_listing(proc, timeout=60)
+        listing = read_listing(proc, timeout=60)
         serials = re.findall(r"→ (127\.0\.0\.1:\d+)", "".join(listing))
         assert len(serials) == 2, listing
         deadline = time.monotonic() + 20  # 'connected to' can come just before the handshake ends

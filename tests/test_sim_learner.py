@@ -6,15 +6,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from sim_listing import read_listing
 
 from droidcheck.sim.profile import Faults, SmsScript, builtin_profiles, find_profile
 
@@ -30,31 +29,6 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) 
     return proc
 
 
-def _lines_until_running(proc: subprocess.Popen, timeout: float) -> list[str]:
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        seen.append(line)
-        if "running" in line:
-            return seen
-    proc.kill()
-    pytest.fail(f"droidcheck sim did not come up: {seen!r} {proc.stderr.read()!r}")
-
-
 @pytest.mark.e2e
 def test_sim_without_adb_connects_to_the_default_server(adb_server):
     """No --adb and no --port: the phones join the server $ANDROID_ADB_SERVER_PORT names (here the test's
@@ -65,7 +39,7 @@ def test_sim_without_adb_connects_to_the_default_server(adb_server):
                              "pixel8-a14-unauthorized"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     try:
-        listing = "".join(_lines_until_running(proc, timeout=60))
+        listing = "".join(read_listing(proc, timeout=60))
         healthy = find_profile("pixel8-a14-healthy").serial
         addrs = {line.split(" → ")[0]: line.split(" → ")[1].split()[0] for line in listing.splitlines()
                  if " → " in line}
