@@ -135,7 +135,7 @@ def check(adb: AdbOpt = None, serial: SerialOpt = None,
     else:
         snap = _read(adb, serial)
     result = check_read(snap, rule_set, expect_number=expect_number)
-    shown = result if no_redact else redacted(result, snap)
+    shown = result if no_redact else redacted(result)
     if fmt == Format.JSON:
         import json
 

@@ -39,7 +39,7 @@ def run_demo(names: list[str] | None = None, console: Console | None = None) -> 
     from droidcheck.adb.connection import parse_address
     from droidcheck.adb.server import AdbServer
     from droidcheck.inspection import PhoneHandle, check, load_rules, read
-    from droidcheck.report.redact import phone_regions, redact_result
+    from droidcheck.report.redact import redact_result
     from droidcheck.report.terminal import render
     from droidcheck.sim.host import SimHost
     from droidcheck.sim.profile import find_profile
@@ -66,7 +66,7 @@ def run_demo(names: list[str] | None = None, console: Console | None = None) -> 
                 phone = PhoneHandle.attach(parse_address(server.address), serial, transport="wifi/tcp",
                                            socket_timeout=20)
                 snap = read(phone)
-                result = redact_result(check(snap, rules), phone_regions(snap))
+                result = redact_result(check(snap, rules))
                 render(result, console)
                 summary.append((profile.name, result))
         finally:

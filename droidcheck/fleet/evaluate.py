@@ -64,11 +64,11 @@ def result_digest(result: CheckResult | dict[str, Any]) -> dict[str, Any]:
 def evaluate(snap: Snapshot, rules: list[Any], redact: bool) -> Evaluated:
     """One read phone checked; its result and snapshot redacted unless ``redact`` is False."""
     from droidcheck.check import check_snapshot
-    from droidcheck.report.redact import phone_regions, redact_result
+    from droidcheck.report.redact import redact_result
 
     result = check_snapshot(snap, rules)
     if redact:
-        result = redact_result(result, phone_regions(snap))
+        result = redact_result(result)
     return Evaluated(result_digest(result), result_json(result), snapshot_json(snap, redact))
 
 

@@ -31,12 +31,11 @@ def check_destinations(*paths: Path | None) -> None:
             check_writable_file(path)
 
 
-def redacted(result: "CheckResult", snap: Any = None) -> "CheckResult":
-    """``result`` redacted; ``snap``, the snapshot it came from, tells the phone's country for numbers
-    written the national way."""
-    from droidcheck.report.redact import phone_regions, redact_result
+def redacted(result: "CheckResult") -> "CheckResult":
+    """``result`` redacted, national phone numbers read with the countries it names (``device.countries``)."""
+    from droidcheck.report.redact import redact_result
 
-    return redact_result(result, phone_regions(snap))
+    return redact_result(result)
 
 
 def report_kind(path: Path) -> str:
